@@ -1,0 +1,99 @@
+"""Bottleneck detection by the active-period method (Roser, Nakano & Tanaka, 2001).
+
+Stage: below ``model``, which reports when each station's active period opens and closes
+(in scheduled seconds). A station is *active* while it is not waiting: working or down, not
+starved or blocked (for a station with parallel servers: while none of its servers waits). At
+every instant the momentary bottleneck is the station whose active period covering that instant
+is the longest; ties share the instant equally. The result is, per station, the scheduled time
+it was the momentary bottleneck after warm-up; the line's bottleneck is the station with the
+largest share.
+
+Streaming, with memory bounded independently of the horizon: instants before the earliest start
+of a still-open period are decided (every period covering them is closed) and resolved in
+batches; a closed period that starts after that earliest open start lies inside the open period,
+which will be at least as long, so it can never win and is dropped at once.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+_BATCH = 2048  # closed periods kept before resolving
+
+
+class ActivePeriods:
+    def __init__(self, n_stations: int, count_from_s: float = 0.0):
+        self.n = n_stations
+        self.open_start: list[Optional[float]] = [None] * n_stations
+        self.closed: list[tuple[float, float, int]] = []
+        self.decided_until = 0.0
+        self.count_from = count_from_s  # scheduled second from which time counts (warm-up end)
+        self.bottleneck_s = [0.0] * n_stations
+
+    def open(self, station: int, s: float) -> None:
+        self.open_start[station] = s
+
+    def close(self, station: int, s: float) -> None:
+        start = self.open_start[station]
+        self.open_start[station] = None
+        if start is None or s <= start:
+            return
+        self.closed.append((start, s, station))
+        if len(self.closed) >= _BATCH:
+            self._resolve(self._frontier(s))
+
+    def finish(self, s: float) -> list[float]:
+        """Close every open period at ``s`` (end of run) and resolve everything."""
+        for i, start in enumerate(self.open_start):
+            if start is not None:
+                self.close(i, s)
+        self._resolve(s)
+        return list(self.bottleneck_s)
+
+    def _frontier(self, now: float) -> float:
+        starts = [a for a in self.open_start if a is not None]
+        return min(starts) if starts else now
+
+    def _resolve(self, frontier: float) -> None:
+        lo = self.decided_until
+        hi = max(lo, frontier)
+        keep, use = [], []
+        for period in self.closed:
+            start, end, _ = period
+            if start >= frontier:
+                continue  # inside an open period that will be longer: never the bottleneck
+            if end > lo:
+                use.append(period)
+                if end > hi:
+                    keep.append(period)
+        if hi > lo:
+            self._sweep(use, max(lo, self.count_from), hi)
+        self.closed = keep
+        self.decided_until = hi
+
+    def _sweep(self, periods, lo: float, hi: float) -> None:
+        """Credit [lo, hi) to the stations whose covering period is longest."""
+        if hi <= lo or not periods:
+            return
+        events = []
+        for start, end, st in periods:
+            a, b = max(start, lo), min(end, hi)
+            if b > a:
+                events.append((a, 1, st, end - start))
+                events.append((b, 0, st, end - start))
+        events.sort()
+        covering: dict[int, float] = {}
+        prev = lo
+        credit = self.bottleneck_s
+        for x, kind, st, length in events:
+            if x > prev and covering:
+                best = max(covering.values())
+                winners = [k for k, v in covering.items() if v == best]
+                share = (x - prev) / len(winners)
+                for k in winners:
+                    credit[k] += share
+            prev = x
+            if kind:
+                covering[st] = length
+            else:
+                covering.pop(st, None)

@@ -1,0 +1,164 @@
+"""Calendars: when the line is scheduled to work — used by the model and the estimate.
+
+Stage: beside ``scenario`` (built from its calendar spec), below ``model``. Two clocks matter:
+calendar time ``t`` (seconds since the start of the run, day 0 at 00:00) and scheduled time
+``S(t)`` (production seconds scheduled in [0, t)). Off shift the whole line stops, so processing,
+the operating-basis and scheduled-basis failure clocks and (by default) repairs all run on the
+scheduled clock; a duration ``w`` of work started at ``t`` ends at ``advance(t, w)``.
+
+A shift calendar is a pattern of scheduled intervals over a 365-day period, repeated. Any
+365-day window therefore holds exactly ``scheduled_s_per_period`` seconds of production time,
+which is what makes a simulated year an exact annual figure.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from typing import Union
+
+from .scenario import CalendarSpec, ShiftCalendar
+from .units import DAY, HOUR, YEAR
+
+
+class ContinuousCalendar:
+    """24 h × 365 d: scheduled time is calendar time."""
+
+    is_continuous = True
+    period_s = YEAR
+    scheduled_s_per_period = YEAR
+    repairs_off_shift = False
+
+    @staticmethod
+    def sched(t: float) -> float:
+        return t
+
+    @staticmethod
+    def time_at(s: float) -> float:
+        return s
+
+    @staticmethod
+    def advance(t: float, w: float) -> float:
+        return t + w
+
+    @property
+    def scheduled_hours_per_year(self) -> float:
+        return self.scheduled_s_per_period / HOUR
+
+    def intervals(self) -> list[tuple[float, float]]:
+        return [(0.0, YEAR)]
+
+
+class ShiftPattern:
+    """Scheduled intervals [start, end) within one 365-day period, repeated forever."""
+
+    is_continuous = False
+    period_s = YEAR
+
+    def __init__(self, intervals: list[tuple[float, float]], repairs_off_shift: bool = False):
+        merged: list[list[float]] = []
+        for a, b in sorted(intervals):
+            if b <= a:
+                continue
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        if not merged:
+            raise ValueError("a calendar with no scheduled time")
+        self._starts = [a for a, _ in merged]
+        self._lens = [b - a for a, b in merged]
+        cum, total = [], 0.0
+        for ln in self._lens:
+            cum.append(total)
+            total += ln
+        self._cum = cum
+        self.scheduled_s_per_period = total
+        self.repairs_off_shift = repairs_off_shift
+
+    @property
+    def scheduled_hours_per_year(self) -> float:
+        return self.scheduled_s_per_period / HOUR
+
+    def intervals(self) -> list[tuple[float, float]]:
+        return [(a, a + ln) for a, ln in zip(self._starts, self._lens)]
+
+    def sched(self, t: float) -> float:
+        """Scheduled seconds in [0, t)."""
+        k, r = divmod(t, YEAR)
+        i = bisect_right(self._starts, r) - 1
+        base = k * self.scheduled_s_per_period
+        if i < 0:
+            return base
+        d = r - self._starts[i]
+        ln = self._lens[i]
+        return base + self._cum[i] + (d if d < ln else ln)
+
+    def time_at(self, s: float) -> float:
+        """Earliest calendar time at which ``s`` scheduled seconds have elapsed."""
+        if s <= 0:
+            return 0.0
+        per = self.scheduled_s_per_period
+        k, rem = divmod(s, per)
+        if rem <= 0:
+            k -= 1
+            rem = per
+        i = bisect_left(self._cum, rem) - 1
+        return k * YEAR + self._starts[i] + (rem - self._cum[i])
+
+    def advance(self, t: float, w: float) -> float:
+        """Calendar time at which ``w`` scheduled seconds of work started at ``t`` end."""
+        if w <= 0:
+            return t
+        end = self.time_at(self.sched(t) + w)
+        return end if end > t else t
+
+
+Calendar = Union[ContinuousCalendar, ShiftPattern]
+
+
+def working_days(spec: ShiftCalendar) -> list[int]:
+    """Day indices 0..364 that are worked.
+
+    ``days_per_week``: days with ``d % 7 < days_per_week``, less ``holidays_per_year`` of them
+    spread evenly. ``working_days_per_year = N``: the shortest week that gives at least N days,
+    less the surplus spread evenly (250 → 5-day weeks, 261 days, 11 taken out).
+    """
+    if spec.days_per_week is not None:
+        per_week, wanted = spec.days_per_week, None
+    else:
+        wanted = spec.working_days_per_year
+        per_week = next(p for p in range(1, 8) if sum(d % 7 < p for d in range(365)) >= wanted)
+    days = [d for d in range(365) if d % 7 < per_week]
+    drop = spec.holidays_per_year if wanted is None else len(days) - wanted
+    if drop:
+        n = len(days)
+        gone = {math.floor((j + 0.5) * n / drop) for j in range(drop)}
+        days = [d for i, d in enumerate(days) if i not in gone]
+    return days
+
+
+def build_calendar(spec: CalendarSpec) -> Calendar:
+    if spec == "continuous":
+        return ContinuousCalendar()
+    assert isinstance(spec, ShiftCalendar)
+    length, brk = spec.shift_length, spec.breaks_per_shift
+    before_break = (length - brk) / 2
+    intervals: list[tuple[float, float]] = []
+    for day in working_days(spec):
+        for j in range(spec.shifts_per_day):
+            start = day * DAY + spec.first_shift_start + j * length
+            pieces = (
+                [(start, start + length)]
+                if brk == 0
+                else [(start, start + before_break), (start + before_break + brk, start + length)]
+            )
+            for a, b in pieces:
+                # A night shift running past the end of the period wraps to its start.
+                if b <= YEAR:
+                    intervals.append((a, b))
+                elif a >= YEAR:
+                    intervals.append((a - YEAR, b - YEAR))
+                else:
+                    intervals.extend([(a, YEAR), (0.0, b - YEAR)])
+    return ShiftPattern(intervals, repairs_off_shift=spec.repairs_off_shift)

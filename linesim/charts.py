@@ -1,0 +1,93 @@
+"""Charts: PNG figures from result tables — never imports SimPy or the model.
+
+Stage: results (tables, summary) ─► **charts** ─► report / run folder.
+
+* ``station_states.png``: stacked bars of each station's state shares (working, starved, blocked,
+  down, off-shift), means over replications.
+* ``annual_output.png``: annual output of each replication, the mean with its 95% interval, the
+  target and the capacity ceiling under the calendar.
+
+PNG metadata carries no version or date, so the same tables give the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .results import atomic_write  # noqa: E402
+
+STATE_COLOURS = {
+    "working": "#2e7d32",
+    "starved": "#f9a825",
+    "blocked": "#c62828",
+    "down": "#6a1b9a",
+    "off_shift": "#b0bec5",
+}
+_META = {"Software": None}
+
+
+def _save(fig, path: Path) -> None:
+    def writer(f):
+        fig.savefig(f, format="png", dpi=110, metadata=_META, bbox_inches="tight")
+
+    atomic_write(path, writer, binary=True)
+    plt.close(fig)
+
+
+def station_states_chart(summary: dict, path: Path) -> None:
+    stations = pd.DataFrame(summary["stations"])
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(stations) + 2), 4.2))
+    bottom = pd.Series(0.0, index=stations.index)
+    for state, colour in STATE_COLOURS.items():
+        ax.bar(stations["name"], stations[state], bottom=bottom, color=colour,
+               label=state.replace("_", "-"))
+        bottom += stations[state]
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of calendar time")
+    ax.set_title(f"{summary['scenario']}: station states (mean of {summary['replications']} replications)")
+    if summary.get("bottleneck"):
+        names = list(stations["name"])
+        i = names.index(summary["bottleneck"])
+        ax.annotate("bottleneck", (i, 1.0), xytext=(0, 4), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5, frameon=False, fontsize=8)
+    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+    _save(fig, path)
+
+
+def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.bar(replications["replication"].astype(str), replications["annual_output"], color="#546e7a",
+           label="replication")
+    annual = summary["annual_output"]
+    ax.axhline(annual["mean"], color="#263238", lw=1.5, label=f"mean {annual['mean']:,.0f}")
+    if annual["ci95"]:
+        lo, hi = annual["ci95"]
+        ax.axhspan(lo, hi, color="#263238", alpha=0.15, label="95% CI of the mean")
+    target = summary.get("target")
+    if target:
+        ax.axhline(target["annual_output"], color="#c62828", ls="--", lw=1.5,
+                   label=f"target {target['annual_output']:,.0f} (P = {target['probability']:.2f})")
+    ceiling = summary["capacity"]["ceiling_per_year"]
+    ax.axhline(ceiling, color="#2e7d32", ls=":", lw=1.5, label=f"ceiling {ceiling:,.0f}")
+    top = max([ceiling, replications["annual_output"].max()] + ([target["annual_output"]] if target else []))
+    ax.set_ylim(0, top * 1.12)
+    ax.set_xlabel("replication")
+    ax.set_ylabel(f"{summary['unit']}s per year")
+    ax.set_title(f"{summary['scenario']}: annual output by replication")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    _save(fig, path)
+
+
+def write_charts(folder: Path, summary: dict, replications: pd.DataFrame) -> list[Path]:
+    paths = [folder / "station_states.png", folder / "annual_output.png"]
+    station_states_chart(summary, paths[0])
+    annual_output_chart(summary, replications, paths[1])
+    return paths

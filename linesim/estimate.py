@@ -1,0 +1,179 @@
+"""Estimate: replications → Student-t intervals, annual output, target probability, verdict.
+
+Stage: replicate (list[RunResult]) ─► **estimate** ─► summary (plain dict, the contract's
+``summary.json``) ─► results / report.
+
+* ``ci95`` is the Student-t interval of the mean over replications: mean ± t(0.975, n−1)·s/√n.
+* ``target.probability`` is the probability that *one* year's output reaches the target, from the
+  t predictive distribution of a new replication: P = 1 − T_{n−1}((target − mean)/(s·√(1 + 1/n))).
+  With no spread (deterministic lines) or a single replication it is 1 or 0. The share of
+  replications that reached the target is given beside it.
+* ``met`` is ``probability >= confidence``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import numpy as np
+from scipy.special import stdtr, stdtrit
+
+from . import __version__
+from .capacity import CapacityCheck
+from .scenario import Scenario
+from .simulate import RunResult
+from .states import STATE_NAMES
+from .streams import SCHEME_VERSION
+
+
+def t_interval(values: Sequence[float], level: float = 0.95) -> dict:
+    """Mean, sample standard deviation and the Student-t interval of the mean."""
+    x = np.asarray(values, dtype=float)
+    n = x.size
+    mean = float(x.mean())
+    if n < 2:
+        return {"mean": mean, "ci95": None, "std": None, "n": int(n)}
+    std = float(x.std(ddof=1))
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * std / math.sqrt(n)
+    return {"mean": mean, "ci95": [mean - half, mean + half], "std": std, "n": int(n)}
+
+
+def half_width(interval: dict) -> float:
+    ci = interval["ci95"]
+    return (ci[1] - ci[0]) / 2 if ci else math.inf
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
+    """Interval of mean(b − a) over paired replications (common random numbers)."""
+    if len(a) != len(b):
+        raise ValueError("paired replications must have the same count")
+    return t_interval(np.asarray(b, dtype=float) - np.asarray(a, dtype=float), level)
+
+
+def prob_at_least(values: Sequence[float], threshold: float) -> float:
+    """P(next replication >= threshold) from the t predictive distribution."""
+    x = np.asarray(values, dtype=float)
+    n = x.size
+    mean = float(x.mean())
+    std = float(x.std(ddof=1)) if n > 1 else 0.0
+    if n < 2 or std == 0.0:
+        return 1.0 if mean >= threshold else 0.0
+    scale = std * math.sqrt(1.0 + 1.0 / n)
+    return float(1.0 - stdtr(n - 1, (threshold - mean) / scale))
+
+
+def _mean(xs: list[Optional[float]]) -> Optional[float]:
+    xs = [x for x in xs if x is not None]
+    return float(np.mean(xs)) if xs else None
+
+
+def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCheck) -> dict:
+    """The run summary (keys of the contract's summary.json, plus a few more)."""
+    n = len(results)
+    annual = [r.annual_output for r in results]
+    station_rows = []
+    for i, spec in enumerate(scenario.stations):
+        row: dict = {"name": spec.name, "servers": spec.servers}
+        for state in STATE_NAMES:
+            row[state] = float(np.mean([r.stations[i].shares[state] for r in results]))
+        row["bottleneck_share"] = float(np.mean([r.stations[i].bottleneck_share for r in results]))
+        row["failures_per_replication"] = float(np.mean([r.stations[i].failures for r in results]))
+        row["availability_nominal"] = spec.availability()
+        station_rows.append(row)
+    buffers = [
+        {
+            "after": b.after,
+            "capacity": b.capacity,
+            "mean_level": float(np.mean([r.buffers[j].mean_level for r in results])),
+            "max_level": int(max(r.buffers[j].max_level for r in results)),
+        }
+        for j, b in enumerate(results[0].buffers)
+    ]
+    bottleneck = max(station_rows, key=lambda row: row["bottleneck_share"])
+    summary: dict = {
+        "scenario": scenario.name,
+        "unit": scenario.unit,
+        "linesim_version": __version__,
+        "stream_scheme": SCHEME_VERSION,
+        "seed": scenario.run.seed,
+        "replications": n,
+        "warmup_s": scenario.run.warmup,
+        "horizon_s": scenario.run.horizon,
+        "scheduled_hours_per_year": capacity.scheduled_hours_per_year,
+        "throughput_per_hour": t_interval([r.throughput_per_h for r in results]),
+        "annual_output": t_interval(annual),
+        "stations": station_rows,
+        "buffers": buffers,
+        "bottleneck": bottleneck["name"] if bottleneck["bottleneck_share"] > 0 else None,
+        "wip_mean": float(np.mean([r.wip_mean for r in results])),
+        "lead_time_s": {"mean": _mean([r.lead_time_mean_s for r in results])},
+        "scrapped_per_year": float(np.mean(
+            [r.scrapped * r.scheduled_s_per_year / r.scheduled_s for r in results])),
+        "capacity": {
+            "limiting_station": capacity.limiting_station,
+            "ceiling_per_hour": capacity.ceiling_per_h,
+            "ceiling_per_year": capacity.ceiling_per_year,
+            "ceiling_24_7_per_year": capacity.ceiling_24_7_per_year,
+            "required_cycle_s": capacity.required_cycle_s,
+            "stations": [
+                {"name": s.name, "effective_cycle_s": s.effective_cycle_s,
+                 "ceiling_per_hour": s.ceiling_per_h, "availability": s.availability}
+                for s in capacity.stations
+            ],
+        },
+        "target": None,
+    }
+    if scenario.target is not None:
+        target = scenario.target.annual_output
+        p = prob_at_least(annual, target)
+        summary["target"] = {
+            "annual_output": target,
+            "confidence": scenario.target.confidence,
+            "probability": p,
+            "met": p >= scenario.target.confidence,
+            "replications_reaching": int(sum(a >= target for a in annual)),
+        }
+    summary["verdict"] = verdict(summary)
+    return summary
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def verdict(summary: dict) -> str:
+    """The answer in plain words."""
+    unit = summary["unit"]
+    units = unit if unit.endswith("s") else unit + "s"
+    annual = summary["annual_output"]
+    cap = summary["capacity"]
+    hours = summary["scheduled_hours_per_year"]
+    ci = annual["ci95"]
+    ci_text = f" (95% CI {_n(ci[0])}–{_n(ci[1])})" if ci else ""
+    made = f"The line makes {_n(annual['mean'])} {units} a year{ci_text} on {_n(hours)} scheduled hours"
+    limit = (f"Its ceiling is {_n(cap['ceiling_per_year'])} a year at the limiting station "
+             f"{cap['limiting_station']} ({_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
+    held = summary["bottleneck"]
+    held_text = f"; {held} holds the line back most often" if held else ""
+    target = summary["target"]
+    if target is None:
+        return f"{made}. {limit}{held_text}."
+    goal = _n(target["annual_output"])
+    p = target["probability"]
+    need = cap["required_cycle_s"]
+    if target["met"]:
+        head = (f"YES: {goal} {units} a year is reachable with probability {p:.2f} "
+                f"(>= {target['confidence']:.2f} required).")
+    else:
+        head = (f"NO: {goal} {units} a year is reached with probability only {p:.2f} "
+                f"(< {target['confidence']:.2f} required).")
+    if cap["ceiling_24_7_per_year"] < target["annual_output"]:
+        why = (f" Out of reach of this line even 24/7/365: it needs an effective cycle of "
+               f"{need:.1f} s under this calendar, and a second line or a much shorter cycle.")
+    elif cap["ceiling_per_year"] < target["annual_output"]:
+        why = (f" Out of reach under this calendar: it needs an effective cycle of {need:.1f} s "
+               f"on {_n(hours)} h; more shifts or days could bring it within the ceiling.")
+    else:
+        why = ""
+    return f"{head}{why} {made}. {limit}{held_text}."

@@ -1,0 +1,73 @@
+"""Report: the terminal summary of a run, built from the summary dict only (no SimPy).
+
+Stage: estimate (summary) ─► **report** ─► cli prints it. Also the capacity arithmetic shown
+before simulating, so a target out of a line's reach is obvious at once.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .capacity import CapacityCheck
+from .states import STATE_NAMES
+
+
+def _n(x: float | None, digits: int = 0) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def capacity_panel(name: str, unit: str, cap: CapacityCheck) -> Panel:
+    lines = [
+        f"Scheduled time: {cap.scheduled_hours_per_year:,.0f} h a year.",
+        f"Ceiling: {cap.ceiling_per_h:,.2f} {unit}/h at {cap.limiting_station} → "
+        f"{cap.ceiling_per_year:,.0f} a year under this calendar, "
+        f"{cap.ceiling_24_7_per_year:,.0f} even 24/7/365.",
+    ]
+    if cap.target_annual_output:
+        verdict = "within" if cap.target_within_ceiling else "ABOVE"
+        lines.append(
+            f"Target {cap.target_annual_output:,.0f} needs an effective cycle of "
+            f"{cap.required_cycle_s:.1f} s on these hours; it is {verdict} the ceiling."
+        )
+    return Panel("\n".join(lines), title=f"{name}: capacity arithmetic (before simulating)",
+                 border_style="cyan")
+
+
+def summary_renderable(summary: dict) -> Group:
+    met = summary["target"]["met"] if summary.get("target") else None
+    style = "green" if met else ("red" if met is False else "white")
+    verdict = Panel(Text(summary["verdict"]), title="verdict", border_style=style)
+
+    unit = summary["unit"]
+    key = Table(show_header=True, header_style="bold", box=None)
+    key.add_column("measure")
+    key.add_column("mean", justify="right")
+    key.add_column("95% CI", justify="right")
+    annual, tph = summary["annual_output"], summary["throughput_per_hour"]
+
+    def ci(iv: dict, digits: int) -> str:
+        return f"{_n(iv['ci95'][0], digits)} – {_n(iv['ci95'][1], digits)}" if iv["ci95"] else "—"
+
+    key.add_row(f"annual output ({unit}s)", _n(annual["mean"]), ci(annual, 0))
+    key.add_row(f"throughput ({unit}s per scheduled h)", _n(tph["mean"], 2), ci(tph, 2))
+    if summary.get("target"):
+        t = summary["target"]
+        key.add_row("P(one year ≥ target)", f"{t['probability']:.3f}",
+                    f"{t['replications_reaching']}/{summary['replications']} reps reached")
+    key.add_row("bottleneck (active-period)", summary["bottleneck"] or "—", "")
+    key.add_row("WIP (mean)", _n(summary["wip_mean"], 1), "")
+    lead = summary["lead_time_s"]["mean"]
+    key.add_row("lead time (mean)", f"{lead / 60:,.1f} min" if lead is not None else "—", "")
+
+    st = Table(title="station states (share of calendar time after warm-up)", header_style="bold")
+    st.add_column("station")
+    for state in STATE_NAMES:
+        st.add_column(state.replace("_", "-"), justify="right")
+    st.add_column("bottleneck", justify="right")
+    for row in summary["stations"]:
+        st.add_row(row["name"], *(f"{row[s]:.3f}" for s in STATE_NAMES),
+                   f"{row['bottleneck_share']:.2f}")
+    return Group(verdict, key, st)

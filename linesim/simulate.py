@@ -1,0 +1,145 @@
+"""One replication: build the SimPy line, run warm-up and horizon, collect a RunResult.
+
+Stage: Scenario ─► model ─► **simulate** ─► RunResult ─► replicate.
+
+The observation window starts when ``run.warmup`` seconds of *scheduled* time have elapsed and
+lasts ``run.horizon`` seconds of *calendar* time. Because a calendar repeats every 365 days, a
+one-year window holds exactly one year's scheduled time, so with the default horizon the annual
+output is the simulated year's output itself; for other horizons it is scaled by scheduled time
+(``output × scheduled seconds per year / scheduled seconds observed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+import simpy
+
+from .calendars import build_calendar
+from .model import Line
+from .scenario import Scenario
+from .states import STATE_NAMES
+from .units import HOUR
+
+
+@dataclass(frozen=True)
+class StationStats:
+    name: str
+    servers: int
+    shares: dict[str, float]  # of calendar time after warm-up, averaged over servers; sum to 1
+    failures: int
+    bottleneck_share: float  # of scheduled time after warm-up, momentary bottleneck
+
+
+@dataclass(frozen=True)
+class BufferStats:
+    after: str
+    capacity: int
+    mean_level: float
+    max_level: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    replication: int
+    observed_s: float
+    scheduled_s: float
+    scheduled_s_per_year: float
+    output: int  # good units leaving the last station in the window
+    scrapped: int
+    entered: int
+    throughput_per_h: float  # per scheduled production hour
+    annual_output: float
+    wip_mean: float
+    lead_time_mean_s: Optional[float]  # good units, first station start to exit, calendar s
+    sojourn_mean_s: Optional[float]  # every departure (good or scrapped)
+    departures_per_s: float  # good + scrapped, per calendar second (Little's law)
+    stations: list[StationStats]
+    buffers: list[BufferStats]
+    bottleneck: Optional[str]
+    # Totals since t = 0 for the conservation check: entered = exited + scrapped + wip_end.
+    totals: dict[str, int] = field(default_factory=dict)
+    trace: Optional[dict[str, list[list[tuple[float, int]]]]] = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_replication(scenario: Scenario, replication: int, *, trace: bool = False) -> RunResult:
+    """Simulate replication ``replication`` of ``scenario`` (seeded by its run block)."""
+    calendar = build_calendar(scenario.calendar)
+    warmup_s = scenario.run.warmup
+    start_t = calendar.time_at(warmup_s) if warmup_s > 0 else 0.0
+    end_t = start_t + scenario.run.horizon
+
+    env = simpy.Environment()
+    line = Line(env, scenario, calendar, replication, warmup_s=warmup_s, trace=trace)
+    if start_t > 0:
+        env.run(until=start_t)
+    before = line.counters(start_t)
+    line.reset_buffer_maxima()
+    env.run(until=end_t)
+    after = line.counters(end_t)
+    bottleneck_s = line.detector.finish(after["sched_s"])
+
+    observed_s = end_t - start_t
+    scheduled_s = after["sched_s"] - before["sched_s"]
+    output = after["exited"] - before["exited"]
+    scrapped = after["scrapped"] - before["scrapped"]
+    departures = output + scrapped
+    per_year = calendar.scheduled_s_per_period
+
+    stations = []
+    for i, st in enumerate(line.stations):
+        totals = [0.0] * len(STATE_NAMES)
+        for k in range(st.spec.servers):
+            for j in range(len(STATE_NAMES)):
+                totals[j] += after["state_s"][i][k][j] - before["state_s"][i][k][j]
+        denom = observed_s * st.spec.servers
+        stations.append(StationStats(
+            name=st.spec.name,
+            servers=st.spec.servers,
+            shares={name: totals[j] / denom for j, name in enumerate(STATE_NAMES)},
+            failures=after["failures"][i] - before["failures"][i],
+            bottleneck_share=bottleneck_s[i] / scheduled_s if scheduled_s > 0 else 0.0,
+        ))
+    buffers = [
+        BufferStats(
+            after=line.stations[i].spec.name,
+            capacity=buf.capacity,
+            mean_level=(after["buffer_area"][i] - before["buffer_area"][i]) / observed_s,
+            max_level=buf.max_level,
+        )
+        for i, buf in enumerate(line.buffers)
+    ]
+    top = max(range(len(stations)), key=lambda i: bottleneck_s[i])
+    return RunResult(
+        replication=replication,
+        observed_s=observed_s,
+        scheduled_s=scheduled_s,
+        scheduled_s_per_year=per_year,
+        output=output,
+        scrapped=scrapped,
+        entered=after["entered"] - before["entered"],
+        throughput_per_h=output / scheduled_s * HOUR if scheduled_s > 0 else 0.0,
+        annual_output=output * per_year / scheduled_s if scheduled_s > 0 else 0.0,
+        wip_mean=(after["wip_area"] - before["wip_area"]) / observed_s,
+        lead_time_mean_s=(after["lead_sum_s"] - before["lead_sum_s"]) / output if output else None,
+        sojourn_mean_s=(
+            (after["sojourn_sum_s"] - before["sojourn_sum_s"]) / departures if departures else None
+        ),
+        departures_per_s=departures / observed_s,
+        stations=stations,
+        buffers=buffers,
+        bottleneck=stations[top].name if bottleneck_s[top] > 0 else None,
+        totals={
+            "entered": after["entered"],
+            "exited": after["exited"],
+            "scrapped": after["scrapped"],
+            "wip_end": after["wip"],
+        },
+        trace=(
+            {st.spec.name: [c.trace for c in st.clocks] for st in line.stations} if trace else None
+        ),
+    )

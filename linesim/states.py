@@ -1,0 +1,62 @@
+"""Server states and the time-in-state clock — used by the model, read by simulate.
+
+Stage: below ``model``. Each server is in exactly one state at any instant. The model keeps the
+server's *nominal* state (working, starved, blocked, down); the clock splits every interval it
+closes into its scheduled part (credited to that state) and its unscheduled part (credited to
+``off_shift``), using the calendar's scheduled-time function. So a part in process over a night
+shows as working until the shift ends and off-shift during the night, without any event at the
+shift boundaries.
+
+Warm-up is a snapshot of the accumulators, subtracted at the end; nothing is reset.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+WORKING, STARVED, BLOCKED, DOWN, OFF_SHIFT = range(5)
+STATE_NAMES = ("working", "starved", "blocked", "down", "off_shift")
+# Active in the sense of the active-period bottleneck method: not waiting for a part or a place.
+ACTIVE = (True, False, False, True, False)
+
+
+class StateClock:
+    """Accumulates seconds per state for one server.
+
+    ``on_activity(sched_s, active)`` is called when the server switches between an active and
+    an inactive state (used by the station for the bottleneck detector). ``trace`` (off by
+    default) keeps every change point ``(t, state)`` for short runs and tests.
+    """
+
+    __slots__ = ("acc", "state", "since_t", "since_s", "_sched", "_on_activity", "trace")
+
+    def __init__(self, sched: Callable[[float], float], t0: float, state: int,
+                 on_activity: Callable[[float, bool], None], trace: bool = False):
+        self.acc = [0.0] * 5
+        self.state = state
+        self.since_t = t0
+        self.since_s = sched(t0)
+        self._sched = sched
+        self._on_activity = on_activity
+        self.trace: Optional[list[tuple[float, int]]] = [(t0, state)] if trace else None
+
+    def switch(self, now: float, state: int) -> None:
+        old = self.state
+        s = self._sched(now)
+        acc = self.acc
+        scheduled = s - self.since_s
+        acc[old] += scheduled
+        acc[OFF_SHIFT] += (now - self.since_t) - scheduled
+        self.since_t = now
+        self.since_s = s
+        if state != old:
+            self.state = state
+            if ACTIVE[state] != ACTIVE[old]:
+                self._on_activity(s, ACTIVE[state])
+            if self.trace is not None:
+                self.trace.append((now, state))
+
+    def totals(self, now: float) -> list[float]:
+        """Seconds per state up to ``now`` (closes the current interval)."""
+        self.switch(now, self.state)
+        return list(self.acc)
