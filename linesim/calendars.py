@@ -83,16 +83,33 @@ class ShiftPattern:
     def intervals(self) -> list[tuple[float, float]]:
         return [(a, a + ln) for a, ln in zip(self._starts, self._lens)]
 
+    # The segment (shift interval or gap) that the last query fell in: most queries come at
+    # nearly the same simulated time, so they hit it and need no search.
+    _lo = _hi = 0.0
+    _base = 0.0  # scheduled seconds at _lo
+    _on = 0.0  # 1.0 in a shift interval, 0.0 in a gap
+
+    def _segment(self, t: float) -> None:
+        k, r = divmod(t, YEAR)
+        origin = k * YEAR
+        base = k * self.scheduled_s_per_period
+        starts, lens = self._starts, self._lens
+        i = bisect_right(starts, r) - 1
+        if i < 0:
+            self._lo, self._hi, self._base, self._on = origin, origin + starts[0], base, 0.0
+        elif r < starts[i] + lens[i]:
+            lo = origin + starts[i]
+            self._lo, self._hi, self._base, self._on = lo, lo + lens[i], base + self._cum[i], 1.0
+        else:
+            lo = origin + starts[i] + lens[i]
+            hi = origin + starts[i + 1] if i + 1 < len(starts) else origin + YEAR
+            self._lo, self._hi, self._base, self._on = lo, hi, base + self._cum[i] + lens[i], 0.0
+
     def sched(self, t: float) -> float:
         """Scheduled seconds in [0, t)."""
-        k, r = divmod(t, YEAR)
-        i = bisect_right(self._starts, r) - 1
-        base = k * self.scheduled_s_per_period
-        if i < 0:
-            return base
-        d = r - self._starts[i]
-        ln = self._lens[i]
-        return base + self._cum[i] + (d if d < ln else ln)
+        if not (self._lo <= t < self._hi):
+            self._segment(t)
+        return self._base + (t - self._lo) * self._on
 
     def time_at(self, s: float) -> float:
         """Earliest calendar time at which ``s`` scheduled seconds have elapsed."""
@@ -110,7 +127,11 @@ class ShiftPattern:
         """Calendar time at which ``w`` scheduled seconds of work started at ``t`` end."""
         if w <= 0:
             return t
-        end = self.time_at(self.sched(t) + w)
+        if not (self._lo <= t < self._hi):
+            self._segment(t)
+        if self._on and t + w <= self._hi:
+            return t + w  # ends within the same shift interval
+        end = self.time_at(self._base + (t - self._lo) * self._on + w)
         return end if end > t else t
 
 

@@ -90,7 +90,7 @@ def _read_yaml(path: Path, file: str) -> tuple[Any, Optional[yaml.Node]]:
 
 
 # -- locating pydantic errors in the YAML ------------------------------------------------------
-def _walk(node: Optional[yaml.Node], loc: tuple, missing_key: bool):
+def _walk(node: Optional[yaml.Node], loc: tuple):
     """Follow ``loc`` through the YAML node tree: (display path, line of the deepest node)."""
     path = ""
     line = node.start_mark.line + 1 if node is not None else None
@@ -106,8 +106,6 @@ def _walk(node: Optional[yaml.Node], loc: tuple, missing_key: bool):
                 if part in _TAGS:
                     continue  # a union branch tag, not a key in the file
                 path = f"{path}.{part}" if path else part
-                if not missing_key:
-                    pass
                 node = None
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if 0 <= part < len(node.value):
@@ -181,7 +179,7 @@ def _describe(error: dict) -> str:
 def problems_from(exc: ValidationError, file: str, node: Optional[yaml.Node]) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        path, line = _walk(node, tuple(error["loc"]), error["type"] == "missing")
+        path, line = _walk(node, tuple(error["loc"]))
         problems.append(Problem(file, path, line, _describe(error)))
     return problems
 
@@ -226,10 +224,14 @@ def _load_column(spec: dict, base: Path, file: str, where: str) -> list[Problem]
 
 
 # -- overrides ---------------------------------------------------------------------------------
-def set_dotted(data: dict, dotted: str, value: Any) -> None:
-    """Set ``data`` at a dotted path; list items by index or by ``name`` (``stations.S2.servers``)."""
+def set_dotted(data: dict, dotted: str, value: Any) -> str:
+    """Set ``data`` at a dotted path; list items by index or by ``name`` (``stations.S2.servers``).
+
+    Returns the key path as problems show it (``stations[1].servers``).
+    """
     parts = dotted.split(".")
     node: Any = data
+    shown = ""
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
@@ -242,17 +244,20 @@ def set_dotted(data: dict, dotted: str, value: Any) -> None:
                         match = j
             if match is None:
                 raise KeyError(f"{dotted}: no item {part!r}")
+            shown += f"[{match}]"
             if last:
                 node[match] = value
             else:
                 node = node[match]
         elif isinstance(node, dict):
+            shown = f"{shown}.{part}" if shown else part
             if last:
                 node[part] = value
             else:
                 node = node.setdefault(part, {})
         else:
             raise KeyError(f"{dotted}: {'.'.join(parts[:i])} is not a mapping or list")
+    return shown
 
 
 def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -> Scenario:
@@ -261,9 +266,10 @@ def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -
     file = str(path)
     data, node = _read_yaml(path, file)
     problems = _read_empirical(data, path.parent, file)
+    overridden: list[str] = []
     for dotted, value in overrides:
         try:
-            set_dotted(data, dotted, value)
+            overridden.append(set_dotted(data, dotted, value))
         except KeyError as exc:
             problems.append(Problem(file, dotted, None, f"cannot override: {exc.args[0]}"))
     if problems:
@@ -271,4 +277,14 @@ def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(problems_from(exc, file, node)) from None
+        found = problems_from(exc, file, node)
+        raise ScenarioError([_from_override(p, overridden) for p in found]) from None
+
+
+def _from_override(problem: Problem, overridden: list[str]) -> Problem:
+    """A problem in a value given on the command line has no line in the file."""
+    for shown in overridden:
+        if problem.path == shown or problem.path.startswith(shown + ".") or problem.path.startswith(shown + "["):
+            return Problem(problem.file, problem.path, None,
+                           problem.message + " (value given on the command line)")
+    return problem
