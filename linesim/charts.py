@@ -41,28 +41,26 @@ def _save(fig, path: Path) -> None:
 
 
 def station_states_chart(summary: dict, path: Path) -> None:
-    stations = pd.DataFrame(summary["stations"])
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(stations) + 2), 4.2))
-    bottom = pd.Series(0.0, index=stations.index)
+    stations = pd.DataFrame(summary["stations"]).iloc[::-1].reset_index(drop=True)  # flow top-down
+    labels = [
+        f"{name} ◀ bottleneck" if name == summary.get("bottleneck") else name
+        for name in stations["name"]
+    ]
+    fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.45 * len(stations)))
+    left = pd.Series(0.0, index=stations.index)
     for state, colour in STATE_COLOURS.items():
-        ax.bar(stations["name"], stations[state], bottom=bottom, color=colour,
-               label=state.replace("_", "-"))
-        bottom += stations[state]
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of calendar time")
-    ax.set_title(f"{summary['scenario']}: station states (mean of {summary['replications']} replications)")
-    if summary.get("bottleneck"):
-        names = list(stations["name"])
-        i = names.index(summary["bottleneck"])
-        ax.annotate("bottleneck", (i, 1.0), xytext=(0, 4), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5, frameon=False, fontsize=8)
-    plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+        ax.barh(labels, stations[state], left=left, color=colour, label=state.replace("_", "-"))
+        left += stations[state]
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of calendar time after warm-up")
+    ax.set_title(f"{summary['scenario']}: station states (mean of {summary['replications']} "
+                 f"replications)", fontsize=10)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=5, frameon=False, fontsize=8)
     _save(fig, path)
 
 
 def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = plt.subplots(figsize=(8.0, 4.0))
     ax.bar(replications["replication"].astype(str), replications["annual_output"], color="#546e7a",
            label="replication")
     annual = summary["annual_output"]
@@ -82,7 +80,7 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
     ax.set_ylabel(f"{summary['unit']}s per year")
     ax.set_title(f"{summary['scenario']}: annual output by replication")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     _save(fig, path)
 
 

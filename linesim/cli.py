@@ -90,6 +90,8 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     """Simulate scenarios and write a run folder for each."""
     err = Console(stderr=True)
     con = err if as_json else Console()
+    if not con.is_terminal:
+        con.width = max(con.width, 110)  # files and pipes: room for the station table
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
     loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err)
