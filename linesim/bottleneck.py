@@ -16,7 +16,7 @@ which will be at least as long, so it can never win and is dropped at once.
 
 from __future__ import annotations
 
-from typing import Optional
+import math
 
 _BATCH = 2048  # closed periods kept before resolving
 
@@ -24,7 +24,7 @@ _BATCH = 2048  # closed periods kept before resolving
 class ActivePeriods:
     def __init__(self, n_stations: int, count_from_s: float = 0.0):
         self.n = n_stations
-        self.open_start: list[Optional[float]] = [None] * n_stations
+        self.open_start: list[float] = [math.inf] * n_stations  # inf: no open period
         self.closed: list[tuple[float, float, int]] = []
         self.decided_until = 0.0
         self.count_from = count_from_s  # scheduled second from which time counts (warm-up end)
@@ -34,25 +34,27 @@ class ActivePeriods:
         self.open_start[station] = s
 
     def close(self, station: int, s: float) -> None:
-        start = self.open_start[station]
-        self.open_start[station] = None
-        if start is None or s <= start:
-            return
+        open_start = self.open_start
+        start = open_start[station]
+        open_start[station] = math.inf
+        if s <= start or start >= min(open_start):
+            return  # empty, or inside another station's open period, which will be longer
         self.closed.append((start, s, station))
         if len(self.closed) >= _BATCH:
             self._resolve(self._frontier(s))
 
     def finish(self, s: float) -> list[float]:
         """Close every open period at ``s`` (end of run) and resolve everything."""
-        for i, start in enumerate(self.open_start):
-            if start is not None:
-                self.close(i, s)
+        ends = [(start, i) for i, start in enumerate(self.open_start) if start < math.inf]
+        for start, i in ends:
+            self.closed.append((start, s, i))
+            self.open_start[i] = math.inf
         self._resolve(s)
         return list(self.bottleneck_s)
 
     def _frontier(self, now: float) -> float:
-        starts = [a for a in self.open_start if a is not None]
-        return min(starts) if starts else now
+        first = min(self.open_start)
+        return first if first < math.inf else now
 
     def _resolve(self, frontier: float) -> None:
         lo = self.decided_until
@@ -87,11 +89,14 @@ class ActivePeriods:
         credit = self.bottleneck_s
         for x, kind, st, length in events:
             if x > prev and covering:
-                best = max(covering.values())
-                winners = [k for k, v in covering.items() if v == best]
-                share = (x - prev) / len(winners)
-                for k in winners:
-                    credit[k] += share
+                if len(covering) == 1:
+                    credit[next(iter(covering))] += x - prev
+                else:
+                    best = max(covering.values())
+                    winners = [k for k, v in covering.items() if v == best]
+                    share = (x - prev) / len(winners)
+                    for k in winners:
+                        credit[k] += share
             prev = x
             if kind:
                 covering[st] = length
