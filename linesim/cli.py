@@ -95,6 +95,16 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
     loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err)
+    folders = [out if out is not None else results_dir / sc.name for _, sc in loaded]
+    for folder in folders:  # before simulating: a folder that cannot be written is bad input
+        if folder.exists() and not folder.is_dir():
+            err.print(f"error {folder}: exists and is not a folder (--out / --results-dir)",
+                      markup=False, highlight=False)
+            sys.exit(EXIT_BAD_INPUT)
+        for parent in folder.parents:
+            if parent.exists() and not parent.is_dir():
+                err.print(f"error {folder}: {parent} is not a folder", markup=False, highlight=False)
+                sys.exit(EXIT_BAD_INPUT)
 
     # The running stages are imported here so that `validate` starts fast.
     from .capacity import capacity_check
@@ -103,8 +113,8 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     from .report import capacity_panel, summary_renderable
     from .results import dumps_json, replications_table, write_run
 
-    for path, scenario in loaded:
-        folder = out if out is not None else results_dir / scenario.name
+    summaries = []
+    for (path, scenario), folder in zip(loaded, folders):
         n_jobs = jobs or default_jobs(scenario.run.replications)
         cap = capacity_check(scenario)
         con.print(capacity_panel(scenario.name, scenario.unit, cap))
@@ -133,8 +143,9 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
         _manifest(folder, scenario, path, "ok", started, t0, n_jobs, None)
         con.print(summary_renderable(summary))
         con.print(f"run folder: {folder}")
-        if as_json:
-            click.echo(dumps_json(summary), nl=False)
+        summaries.append(summary)
+    if as_json:  # one scenario: its summary.json; several: a list of them
+        click.echo(dumps_json(summaries[0] if len(summaries) == 1 else summaries), nl=False)
 
 
 def _manifest(folder, scenario, path, status, started, t0, jobs, error) -> None:

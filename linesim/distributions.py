@@ -318,7 +318,14 @@ def _bare_as(kind: str):
             if kind == "constant":
                 return {"dist": "constant", "value": seconds}
             return {"dist": kind, "mean": seconds}
-        return value
+        if isinstance(value, dict):
+            if "dist" not in value:
+                raise ValueError(f"a random duration needs 'dist': one of {', '.join(DIST_NAMES)}")
+            return value
+        raise ValueError(
+            f"expected a duration (e.g. 40 or '40 s') or a mapping with 'dist' (one of "
+            f"{', '.join(DIST_NAMES)}), got {value!r}"
+        )
 
     return BeforeValidator(convert)
 

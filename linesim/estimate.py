@@ -27,15 +27,15 @@ from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
 
 
-def t_interval(values: Sequence[float], level: float = 0.95) -> dict:
-    """Mean, sample standard deviation and the Student-t interval of the mean."""
+def t_interval(values: Sequence[float]) -> dict:
+    """Mean, sample standard deviation and the Student-t 95% interval of the mean."""
     x = np.asarray(values, dtype=float)
     n = x.size
     mean = float(x.mean())
     if n < 2:
         return {"mean": mean, "ci95": None, "std": None, "n": int(n)}
     std = float(x.std(ddof=1))
-    half = float(stdtrit(n - 1, 0.5 + level / 2)) * std / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.975)) * std / math.sqrt(n)
     return {"mean": mean, "ci95": [mean - half, mean + half], "std": std, "n": int(n)}
 
 
@@ -44,11 +44,11 @@ def half_width(interval: dict) -> float:
     return (ci[1] - ci[0]) / 2 if ci else math.inf
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> dict:
     """Interval of mean(b − a) over paired replications (common random numbers)."""
     if len(a) != len(b):
         raise ValueError("paired replications must have the same count")
-    return t_interval(np.asarray(b, dtype=float) - np.asarray(a, dtype=float), level)
+    return t_interval(np.asarray(b, dtype=float) - np.asarray(a, dtype=float))
 
 
 def prob_at_least(values: Sequence[float], threshold: float) -> float:

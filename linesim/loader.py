@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import distributions
-from .scenario import Scenario
+from .scenario import PlacedError, Scenario
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,11 @@ def _describe(error: dict) -> str:
 def problems_from(exc: ValidationError, file: str, node: Optional[yaml.Node]) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        path, line = _walk(node, tuple(error["loc"]))
+        loc = tuple(error["loc"])
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, PlacedError):
+            loc += tuple(cause.where)
+        path, line = _walk(node, loc)
         problems.append(Problem(file, path, line, _describe(error)))
     return problems
 

@@ -51,7 +51,8 @@ class Buffer:
         self.free = capacity + downstream_servers
         self.parts: deque[float] = deque()
         self.part_waiters: deque[simpy.Event] = deque()
-        self.slot_waiters: deque[simpy.Event] = deque()
+        # Blocked upstream servers: [event, entry time of their part, part may be moved in].
+        self.slot_waiters: deque[list] = deque()
         self.area = 0.0  # ∫ level dt
         self.t_last = 0.0
         self.max_level = 0
@@ -62,7 +63,7 @@ class Buffer:
         self.t_last = now
         return parts.popleft()
 
-    def put(self, now: float, entry: float) -> None:
+    def put(self, now: float, entry: float, count_max: bool = True) -> None:
         if self.part_waiters:
             self.part_waiters.popleft().succeed(entry)
             return
@@ -71,13 +72,25 @@ class Buffer:
         self.area += n * (now - self.t_last)
         self.t_last = now
         parts.append(entry)
-        if n >= self.max_level:
+        if count_max and n >= self.max_level:
             self.max_level = n + 1
 
-    def release(self) -> None:
-        """A part that came from this buffer left its downstream server."""
+    def release(self, now: float) -> None:
+        """A part that came from this buffer left its downstream server.
+
+        The freed place goes to the first blocked upstream server, whose finished part moves in
+        at once (so the releasing server, which takes its next part before anything else
+        happens, never sees a zero-length starved state), unless that server is down: then it
+        only gets the place and puts its part itself once repaired. The momentary extra part
+        is taken in the same step, so it does not count towards ``max_level``.
+        """
         if self.slot_waiters:
-            self.slot_waiters.popleft().succeed()
+            waiter = self.slot_waiters.popleft()
+            if waiter[2]:
+                self.put(now, waiter[1], count_max=False)
+                waiter[0].succeed(True)
+            else:
+                waiter[0].succeed(False)
         else:
             self.free += 1
 
@@ -224,8 +237,11 @@ class Line:
             now = env.now
             return timeout(repair_end(now, repair_time()) - now)
 
-        def wait_with_failures(ev, waiting_state):
-            """Scheduled basis: wait for ``ev`` while the failure clock keeps running."""
+        def wait_with_failures(ev, waiting_state, waiter=None):
+            """Scheduled basis: wait for ``ev`` while the failure clock keeps running.
+
+            ``waiter`` (when blocked): while down, the finished part may not be moved out.
+            """
             while True:
                 if fclock.event is None:
                     now = env.now
@@ -235,10 +251,14 @@ class Line:
                     return ev.value
                 fclock.event = None
                 switch(env.now, DOWN)
+                if waiter is not None:
+                    waiter[2] = False
                 yield repair()
                 fclock.due_s = cal.sched(env.now) + time_to_fail()
                 if ev.triggered:
                     return ev.value
+                if waiter is not None:
+                    waiter[2] = True
                 switch(env.now, waiting_state)
 
         while True:
@@ -301,17 +321,19 @@ class Line:
             else:
                 if out.free:
                     out.free -= 1
+                    out.put(env.now, entry)
                 else:
                     switch(env.now, BLOCKED)
-                    ev = event()
-                    out.slot_waiters.append(ev)
+                    waiter = [event(), entry, True]
+                    out.slot_waiters.append(waiter)
                     if scheduled:
-                        yield from wait_with_failures(ev, BLOCKED)
+                        moved = yield from wait_with_failures(waiter[0], BLOCKED, waiter)
                     else:
-                        yield ev
-                out.put(env.now, entry)
+                        moved = yield waiter[0]
+                    if not moved:
+                        out.put(env.now, entry)
             if inp is not None:
-                inp.release()
+                inp.release(env.now)
 
     # -- statistics -------------------------------------------------------------------------
     def flush(self, now: float) -> None:

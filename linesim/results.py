@@ -19,16 +19,18 @@ import platform
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 import yaml
 
 from . import __version__
-from .scenario import Scenario
-from .simulate import RunResult
 from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
+
+if TYPE_CHECKING:  # tables only: no SimPy at run time for charts and reports
+    from .scenario import Scenario
+    from .simulate import RunResult
 
 REPLICATION_COLUMNS = [
     "replication", "output", "scrapped", "throughput_per_h", "annual_output", "wip_mean",

@@ -32,6 +32,19 @@ from .units import DAY, HOUR, YEAR, parse_probability
 Probability = Annotated[float, BeforeValidator(parse_probability)]
 
 
+class PlacedError(ValueError):
+    """A validation error that knows the key path below the model that raised it, so that the
+    loader can point at the exact key and line (pydantic only knows the model's own place)."""
+
+    def __init__(self, message: str, *where: str | int):
+        super().__init__(message)
+        self.where = where
+
+
+def _none_as_empty(value):
+    return {} if value is None else value
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -46,7 +59,7 @@ class Failures(_Frozen):
     """
 
     mtbf: Optional[RandomInterval] = None
-    availability: Optional[Annotated[float, Field(gt=0, lt=1)]] = None
+    availability: Optional[Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]] = None
     mttr: RandomDuration
     basis: Literal["operating", "scheduled"] = "operating"
 
@@ -79,8 +92,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$")
 class Station(_Frozen):
     name: str
     cycle_time: RandomDuration
-    servers: Annotated[int, Field(ge=1, strict=True)] = 1
-    buffer_after: Annotated[int, Field(ge=0, strict=True)] = 0
+    servers: Annotated[int, Field(ge=1, le=1000, strict=True)] = 1
+    buffer_after: Annotated[int, Field(ge=0, le=1_000_000, strict=True)] = 0
     failures: Optional[Failures] = None
     scrap: Probability = 0.0
 
@@ -176,7 +189,7 @@ class RunSpec(_Frozen):
 
 class Target(_Frozen):
     annual_output: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.9
+    confidence: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)] = 0.9
 
 
 class Scenario(_Frozen):
@@ -185,7 +198,7 @@ class Scenario(_Frozen):
     unit: str = "part"
     calendar: CalendarSpec = "continuous"
     stations: Annotated[list[Station], Field(min_length=1)]
-    run: RunSpec = RunSpec()
+    run: Annotated[RunSpec, BeforeValidator(_none_as_empty)] = RunSpec()
     target: Optional[Target] = None
 
     @field_validator("stations")
@@ -202,9 +215,11 @@ class Scenario(_Frozen):
     def _last_buffer(self):
         # The last station's buffer_after has nowhere to lead; refuse rather than ignore it.
         if self.stations and self.stations[-1].buffer_after:
-            raise ValueError(
-                f"the last station {self.stations[-1].name!r} has buffer_after "
-                f"{self.stations[-1].buffer_after}, but nothing follows it (it is never blocked)"
+            last = self.stations[-1]
+            raise PlacedError(
+                f"the last station {last.name!r} has buffer_after {last.buffer_after}, but nothing "
+                "follows it (the last station is never blocked); remove it",
+                "stations", len(self.stations) - 1, "buffer_after",
             )
         return self
 

@@ -1,0 +1,106 @@
+"""estimate.py: Student-t intervals over replications, the target probability from the t
+predictive distribution, and paired differences (common random numbers)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from linesim.estimate import half_width, paired_difference, prob_at_least, t_interval
+
+SAMPLES = [
+    [1.0, 2.0],
+    [788_400.0, 790_100.0, 781_250.5],
+    [3.2, 2.9, 3.4, 3.05, 3.3, 2.7, 3.15, 3.0, 3.25, 2.95],
+    list(np.linspace(-5.0, 17.0, 37)),
+]
+
+
+@pytest.mark.parametrize("values", SAMPLES)
+def test_t_interval_matches_scipy(values):
+    """ci95 = mean ± t(0.975, n−1)·s/√n, exactly as scipy.stats.t.interval computes it."""
+    x = np.asarray(values)
+    n = len(x)
+    res = t_interval(values)
+    lo, hi = stats.t.interval(0.95, n - 1, loc=x.mean(), scale=stats.sem(x))
+    assert res["n"] == n
+    assert res["mean"] == pytest.approx(x.mean(), rel=1e-14)
+    assert res["std"] == pytest.approx(x.std(ddof=1), rel=1e-14)
+    assert res["ci95"] == pytest.approx([lo, hi], rel=1e-12)
+    assert half_width(res) == pytest.approx((hi - lo) / 2, rel=1e-12)
+
+
+def test_t_interval_single_value_has_no_interval():
+    """One replication has a mean but no spread: ci95 and std are None, half-width infinite."""
+    res = t_interval([42.0])
+    assert res == {"mean": 42.0, "ci95": None, "std": None, "n": 1}
+    assert half_width(res) == math.inf
+
+
+def test_t_interval_zero_spread_is_a_point():
+    """Identical replications (a deterministic line) give a zero-width interval at the value."""
+    res = t_interval([90.0] * 5)
+    assert res["ci95"] == [90.0, 90.0] and res["std"] == 0.0
+
+
+def test_t_interval_is_plain_floats():
+    """Results are plain Python numbers (JSON-serialisable, no numpy scalars)."""
+    res = t_interval(np.array([1.0, 2.0, 4.0]))
+    assert type(res["mean"]) is float and type(res["std"]) is float and type(res["n"]) is int
+    assert all(type(v) is float for v in res["ci95"])
+
+
+@pytest.mark.parametrize("values", SAMPLES[1:])
+def test_prob_at_least_is_t_predictive(values):
+    """P(next ≥ c) = 1 − T_{n−1}((c − mean) / (s·√(1 + 1/n))), the predictive probability for one
+    more replication (checked against scipy.stats.t.sf); 0.5 at the mean."""
+    x = np.asarray(values)
+    n, m, s = len(x), x.mean(), x.std(ddof=1)
+    for c in (m - 2 * s, m - 0.3 * s, m + 0.1 * s, m + 3 * s):
+        expected = stats.t.sf((c - m) / (s * math.sqrt(1 + 1 / n)), n - 1)
+        assert prob_at_least(values, c) == pytest.approx(expected, rel=1e-10, abs=1e-15)
+    assert prob_at_least(values, m) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_prob_at_least_is_monotone_decreasing():
+    """A higher threshold is never more likely to be reached, and the probability spans (0, 1)."""
+    x = SAMPLES[2]
+    thresholds = np.linspace(1.0, 5.0, 201)
+    ps = [prob_at_least(x, c) for c in thresholds]
+    assert all(a >= b for a, b in zip(ps, ps[1:]))
+    assert ps[0] > 0.999 and ps[-1] < 0.001
+    assert all(0.0 <= p <= 1.0 for p in ps)
+
+
+def test_prob_at_least_without_spread_is_zero_or_one():
+    """With no spread (deterministic line) or one replication, the probability is 1 if the value
+    reaches the threshold (ties included) and 0 otherwise."""
+    assert prob_at_least([100.0, 100.0, 100.0], 100.0) == 1.0
+    assert prob_at_least([100.0, 100.0, 100.0], 99.0) == 1.0
+    assert prob_at_least([100.0, 100.0, 100.0], 100.5) == 0.0
+    assert prob_at_least([100.0], 50.0) == 1.0
+    assert prob_at_least([100.0], 150.0) == 0.0
+
+
+def test_paired_difference_is_interval_of_differences():
+    """paired_difference(a, b) is the t interval of b − a replication by replication, which is
+    much narrower than the unpaired comparison when a and b share random numbers."""
+    rng = np.random.default_rng(5)
+    common = rng.normal(1000.0, 50.0, 10)
+    a = common + rng.normal(0, 1, 10)
+    b = common + 7.0 + rng.normal(0, 1, 10)
+    res = paired_difference(a, b)
+    diff = b - a
+    lo, hi = stats.t.interval(0.95, 9, loc=diff.mean(), scale=stats.sem(diff))
+    assert res["mean"] == pytest.approx(diff.mean(), rel=1e-12)
+    assert res["ci95"] == pytest.approx([lo, hi], rel=1e-12)
+    assert half_width(res) < half_width(t_interval(b)) / 10
+
+
+def test_paired_difference_needs_equal_counts():
+    """Paired replications must have the same count."""
+    with pytest.raises(ValueError, match="same count"):
+        paired_difference([1.0, 2.0], [1.0, 2.0, 3.0])
