@@ -26,25 +26,50 @@ class ActivePeriods:
         self.n = n_stations
         self.open_start: list[float] = [math.inf] * n_stations  # inf: no open period
         self.closed: list[tuple[float, float, int]] = []
+        self.pending: dict[int, float] = {}  # station -> start of a period closed at pending_s
+        self.pending_s = 0.0
         self.decided_until = 0.0
         self.count_from = count_from_s  # scheduled second from which time counts (warm-up end)
         self.bottleneck_s = [0.0] * n_stations
 
+    # Reports come in time order. A period that closes is held back until time moves on: when
+    # the station becomes active again at the same instant (a zero-length wait, e.g. two
+    # stations finishing together), the two pieces are one period.
+
     def open(self, station: int, s: float) -> None:
+        pending = self.pending
+        if pending:
+            if s == self.pending_s and station in pending:
+                self.open_start[station] = pending.pop(station)
+                return
+            if s > self.pending_s:
+                self._flush_pending()
         self.open_start[station] = s
 
     def close(self, station: int, s: float) -> None:
-        open_start = self.open_start
-        start = open_start[station]
-        open_start[station] = math.inf
-        if s <= start or start >= min(open_start):
-            return  # empty, or inside another station's open period, which will be longer
-        self.closed.append((start, s, station))
+        if self.pending and s > self.pending_s:
+            self._flush_pending()
+        start = self.open_start[station]
+        self.open_start[station] = math.inf
+        if s > start:
+            self.pending[station] = start
+            self.pending_s = s
+
+    def _flush_pending(self) -> None:
+        end = self.pending_s
+        first_open = min(self.open_start)
+        for station, start in self.pending.items():
+            if start > first_open:
+                continue  # inside another station's open period, which will be longer
+            self.closed.append((start, end, station))
+        self.pending = {}
         if len(self.closed) >= _BATCH:
-            self._resolve(self._frontier(s))
+            self._resolve(self._frontier(end))
 
     def finish(self, s: float) -> list[float]:
         """Close every open period at ``s`` (end of run) and resolve everything."""
+        if self.pending:
+            self._flush_pending()
         ends = [(start, i) for i, start in enumerate(self.open_start) if start < math.inf]
         for start, i in ends:
             self.closed.append((start, s, i))
@@ -62,7 +87,7 @@ class ActivePeriods:
         keep, use = [], []
         for period in self.closed:
             start, end, _ = period
-            if start >= frontier:
+            if start > frontier:
                 continue  # inside an open period that will be longer: never the bottleneck
             if end > lo:
                 use.append(period)

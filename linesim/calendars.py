@@ -41,6 +41,10 @@ class ContinuousCalendar:
     def advance(t: float, w: float) -> float:
         return t + w
 
+    @staticmethod
+    def resume_at(t: float) -> float:
+        return t
+
     @property
     def scheduled_hours_per_year(self) -> float:
         return self.scheduled_s_per_period / HOUR
@@ -110,6 +114,15 @@ class ShiftPattern:
         if not (self._lo <= t < self._hi):
             self._segment(t)
         return self._base + (t - self._lo) * self._on
+
+    def resume_at(self, t: float) -> float:
+        """The first scheduled instant at or after ``t``."""
+        while True:
+            if not (self._lo <= t < self._hi):
+                self._segment(t)
+            if self._on:
+                return t
+            t = self._hi
 
     def time_at(self, s: float) -> float:
         """Earliest calendar time at which ``s`` scheduled seconds have elapsed."""

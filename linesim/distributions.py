@@ -128,6 +128,12 @@ class _MeanSpread(_Spec):
     def sd_s(self) -> float:
         return self.sd if self.sd is not None else self.cv * self.mean
 
+    def mean_s(self) -> float:
+        return self.mean
+
+    def variance_s2(self) -> float:
+        return self.sd_s**2
+
 
 def _phi(x: float) -> float:
     return math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
@@ -185,12 +191,6 @@ class Normal(_MeanSpread):
 class Lognormal(_MeanSpread):
     dist: Literal["lognormal"]
 
-    def mean_s(self) -> float:
-        return self.mean
-
-    def variance_s2(self) -> float:
-        return self.sd_s**2
-
     def _draw(self, gen, n):
         c = self.sd_s / self.mean
         if c == 0:
@@ -208,12 +208,6 @@ class Gamma(_MeanSpread):
         if self.sd_s <= 0:
             raise ValueError("gamma needs a spread > 0 (cv or sd); use constant for none")
         return self
-
-    def mean_s(self) -> float:
-        return self.mean
-
-    def variance_s2(self) -> float:
-        return self.sd_s**2
 
     def _draw(self, gen, n):
         c = self.sd_s / self.mean

@@ -228,8 +228,10 @@ class Line:
                 repair_end = advance
             operating = failures.basis == "operating"
             scheduled = not operating
-            left = time_to_fail()  # operating basis: processing seconds to the next failure
-            fclock = _FailureClock(cal.sched(env.now) + time_to_fail()) if scheduled else None
+            if operating:
+                left = time_to_fail()  # processing seconds to the next failure
+            else:
+                fclock = _FailureClock(cal.sched(env.now) + time_to_fail())
 
         def repair():
             """Down for one repair draw, from now; the caller switched the state to DOWN."""
@@ -264,6 +266,12 @@ class Line:
         while True:
             # 1. Take a part (the first station is never starved).
             if inp is None:
+                if not continuous:
+                    # A new part enters when the shift lets it start, not the evening before.
+                    now = env.now
+                    start = cal.resume_at(now)
+                    if start > now:
+                        yield timeout(start - now)
                 entry = env.now
                 self.entered += 1
                 self._wip_change(entry, +1)

@@ -53,8 +53,12 @@ class StateClock:
             self.state = state
             if ACTIVE[state] != ACTIVE[old]:
                 self._on_activity(s, ACTIVE[state])
-            if self.trace is not None:
-                self.trace.append((now, state))
+            trace = self.trace
+            if trace is not None:
+                if trace[-1][0] == now:  # the state left lasted no time: not a change point
+                    trace.pop()
+                if not trace or trace[-1][1] != state:
+                    trace.append((now, state))
 
     def totals(self, now: float) -> list[float]:
         """Seconds per state up to ``now`` (closes the current interval)."""
