@@ -83,6 +83,16 @@ class _Spec(BaseModel):
         return values().__next__
 
 
+def uniform_sampler(gen: np.random.Generator) -> Sampler:
+    """Uniform [0, 1) numbers (for Bernoulli decisions such as scrap), in blocks of ``BLOCK``."""
+
+    def values():
+        while True:
+            yield from gen.random(BLOCK).tolist()
+
+    return values().__next__
+
+
 class Constant(_Spec):
     dist: Literal["constant"] = "constant"
     value: NonNegDuration

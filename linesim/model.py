@@ -35,6 +35,7 @@ import simpy
 
 from .bottleneck import ActivePeriods
 from .calendars import Calendar
+from .distributions import uniform_sampler
 from .scenario import Scenario, Station
 from .states import BLOCKED, DOWN, STARVED, WORKING, StateClock
 from .streams import Purpose, stream
@@ -205,16 +206,7 @@ class Line:
         cycle = spec.cycle_time.sampler(rng(Purpose.PROCESS))
         scrap_p = spec.scrap
         if scrap_p > 0:
-            gen = rng(Purpose.SCRAP)
-            uniforms = iter(())
-
-            def scrap_u():
-                nonlocal uniforms
-                try:
-                    return next(uniforms)
-                except StopIteration:
-                    uniforms = iter(gen.random(1024).tolist())
-                    return next(uniforms)
+            scrap_u = uniform_sampler(rng(Purpose.SCRAP))
 
         failures = spec.failures
         operating = scheduled = False
