@@ -14,7 +14,8 @@ order, so:
 * every point of a sweep sees the same numbers (common random numbers) because the sweep point
   is not part of the key.
 
-No ``random`` module, no ``np.random.seed``, no unseeded ``default_rng()`` anywhere in linesim.
+No standard-library random module, no global numpy seeding, no generator without a seed anywhere
+in linesim (a test checks).
 """
 
 from __future__ import annotations
