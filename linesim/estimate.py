@@ -84,6 +84,8 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
     buffers = [
         {
             "after": b.after,
+            "before": b.before,
+            "kind": b.kind,
             "capacity": b.capacity,
             "mean_level": float(np.mean([r.buffers[j].mean_level for r in results])),
             "max_level": int(max(r.buffers[j].max_level for r in results)),

@@ -1,17 +1,32 @@
-"""The SimPy line: stations, buffers, failures, calendar — stage three of the data flow.
+"""The SimPy plant: stations, buffers, failures, calendar — stage three of the data flow.
 
 Scenario (frozen) ─► **model** ─► raw counters ─► simulate (RunResult)
 
 Knows nothing of YAML, files or pandas. One SimPy process per station server, looping: take a
-part, process it (with its failures), scrap it or hand it on. No process and no record per part:
-a part is just its entry time (a float) travelling through the buffers.
+part (or a kit of parts, at an assembly station), process it (with its failures), scrap it, send
+it to rework or hand it on. Plus one process per arrival stream. No process and no record per
+part: a part is just its entry time (a float) travelling through the buffers.
 
-Blocking after service, buffer 0 included, without special cases: between station i and i+1
-there are ``B_i + c_{i+1}`` places (the waiting places plus one per downstream server). A server
-that finishes a part needs a free place (it is *blocked* while it waits), then puts the part; the
-downstream server takes it and gives the place back only when that part leaves it (handed on or
-scrapped). Waiting servers are woken first-come first-served with the place or the part handed to
-them directly, so there is no race between wake-up and resumption.
+The plant is a graph of stations joined by *edges* (buffers), one per (upstream, downstream)
+pair, plus an unlimited rework lane per rework route and an input queue per arrival stream.
+
+Blocking after service, buffer 0 included, without special cases: an edge into station d from u
+has ``B_u + c_d·q`` places (u's ``buffer_after`` waiting places plus, for each of d's servers,
+the q parts it takes from u per unit: 1, or the bill-of-materials quantity at an assembly
+station). A server that finishes a part needs a free place (it is *blocked* while it waits), then
+puts the part; the downstream server takes it and gives the place back only when the unit made
+from it leaves (handed on, reworked or scrapped). Waiting servers are woken first-come
+first-served with the place or the part handed to them directly, so there is no race between
+wake-up and resumption.
+
+Taking parts: a station with one input takes from it; with several (a *merge*, rework lanes
+included) it takes from a rework lane first, then from its inputs in turn (round robin), and
+waits for the first part on any of them; an *assembly* station collects its bill of materials
+input by input and starts when the kit is complete (the unit's entry time is that of its oldest
+component). Handing on: to the one successor; by ``routing`` fractions (drawn per part, then the
+part waits for that successor); or ``first_free`` (the first successor in list order with a free
+place, else the first that frees one). Before that, ``scrap`` and ``rework`` fractions are drawn
+from their own streams.
 
 Failures, ``basis: operating``: the server keeps the processing time left before its next failure;
 when a part needs more, it works until the failure, goes down for a repair draw, draws the next
@@ -28,6 +43,7 @@ scheduled time only, via ``calendar.advance``; see ``calendars`` and ``states``.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Optional
 
@@ -36,20 +52,26 @@ import simpy
 from .bottleneck import ActivePeriods
 from .calendars import Calendar
 from .distributions import uniform_sampler
-from .scenario import Scenario, Station
+from .scenario import UNLIMITED, Scenario, Station
 from .states import BLOCKED, DOWN, STARVED, WORKING, StateClock
 from .streams import Purpose, stream
 
 
 class Buffer:
-    """Places between two stations; ``parts`` holds the entry times of waiting parts."""
+    """Places on one edge; ``parts`` holds the entry times of the parts waiting there.
+
+    ``kind`` is "buffer" (between two stations), "rework" (an unlimited rework lane) or "queue"
+    (the input queue of an arrival stream). ``part_waiters`` may be shared by all the input edges
+    of a merge station; such edges are ``tagged``: they hand over ``(entry, edge)``.
+    """
 
     __slots__ = ("capacity", "free", "parts", "part_waiters", "slot_waiters", "area", "t_last",
-                 "max_level")
+                 "max_level", "upstream", "downstream", "kind", "tagged")
 
-    def __init__(self, capacity: int, downstream_servers: int):
+    def __init__(self, capacity: float, places: float, upstream: Optional[str] = None,
+                 downstream: str = "", kind: str = "buffer"):
         self.capacity = capacity
-        self.free = capacity + downstream_servers
+        self.free = places
         self.parts: deque[float] = deque()
         self.part_waiters: deque[simpy.Event] = deque()
         # Blocked upstream servers: [event, entry time of their part, part may be moved in].
@@ -57,6 +79,10 @@ class Buffer:
         self.area = 0.0  # ∫ level dt
         self.t_last = 0.0
         self.max_level = 0
+        self.upstream = upstream
+        self.downstream = downstream
+        self.kind = kind
+        self.tagged = False
 
     def take(self, now: float) -> float:
         parts = self.parts
@@ -66,7 +92,7 @@ class Buffer:
 
     def put(self, now: float, entry: float, count_max: bool = True) -> None:
         if self.part_waiters:
-            self.part_waiters.popleft().succeed(entry)
+            self.part_waiters.popleft().succeed((entry, self) if self.tagged else entry)
             return
         parts = self.parts
         n = len(parts)
@@ -77,23 +103,29 @@ class Buffer:
             self.max_level = n + 1
 
     def release(self, now: float) -> None:
-        """A part that came from this buffer left its downstream server.
+        """A part that came from this edge left its downstream server.
 
-        The freed place goes to the first blocked upstream server, whose finished part moves in
-        at once (so the releasing server, which takes its next part before anything else
-        happens, never sees a zero-length starved state), unless that server is down: then it
-        only gets the place and puts its part itself once repaired. The momentary extra part
-        is taken in the same step, so it does not count towards ``max_level``.
+        The freed place goes to the first blocked upstream server still waiting, whose finished
+        part moves in at once (so the releasing server, which takes its next part before anything
+        else happens, never sees a zero-length starved state), unless that server is down: then
+        it gets the place (the event's value is this edge) and puts its part once repaired. The
+        momentary extra part is taken in the same step, so it does not count towards
+        ``max_level``. A waiter served by another edge meanwhile (``first_free``) is skipped.
         """
-        if self.slot_waiters:
-            waiter = self.slot_waiters.popleft()
+        waiters = self.slot_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            ev = waiter[0]
+            if ev.triggered:
+                continue
             if waiter[2]:
-                self.put(now, waiter[1], count_max=False)
-                waiter[0].succeed(True)
+                entry = waiter[1]
+                self.put(now, now if entry is None else entry, count_max=False)
+                ev.succeed(None)
             else:
-                waiter[0].succeed(False)
-        else:
-            self.free += 1
+                ev.succeed(self)
+            return
+        self.free += 1
 
     def flush(self, now: float) -> None:
         self.area += len(self.parts) * (now - self.t_last)
@@ -101,9 +133,10 @@ class Buffer:
 
 
 class StationRuntime:
-    """A station's servers' clocks and its activity for the bottleneck detector."""
+    """A station's servers' clocks, its edges, and its activity for the bottleneck detector."""
 
-    __slots__ = ("index", "spec", "clocks", "inactive", "detector", "failures")
+    __slots__ = ("index", "spec", "clocks", "inactive", "detector", "failures", "inputs", "lanes",
+                 "outputs", "rework_lane", "shared_waiters", "turn")
 
     def __init__(self, index: int, spec: Station, detector: ActivePeriods):
         self.index = index
@@ -112,6 +145,12 @@ class StationRuntime:
         self.inactive = 0
         self.detector = detector
         self.failures = 0
+        self.inputs: list[tuple[Buffer, int]] = []  # (edge, parts taken from it per unit)
+        self.lanes: list[Buffer] = []  # rework lanes into this station
+        self.outputs: list[Buffer] = []  # edges to successors, in list order
+        self.rework_lane: Optional[Buffer] = None
+        self.shared_waiters: deque = deque()
+        self.turn = 0  # round robin over inputs at a merge
 
     def activity(self, s: float, active: bool) -> None:
         if active:
@@ -134,8 +173,13 @@ class _FailureClock:
         self.event: Optional[simpy.Event] = None
 
 
+def _capacity(value) -> float:
+    return math.inf if value == UNLIMITED else float(value)
+
+
 class Line:
-    """A serial line in a SimPy environment. Build, ``env.run``, then read the counters."""
+    """A plant (serial line or network) in a SimPy environment. Build, ``env.run``, then read
+    the counters."""
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, calendar: Calendar,
                  replication: int, warmup_s: float = 0.0, trace: bool = False):
@@ -145,12 +189,43 @@ class Line:
         self.replication = replication
         specs = scenario.stations
         self.detector = ActivePeriods(len(specs), count_from_s=warmup_s)
-        self.buffers = [Buffer(a.buffer_after, b.servers) for a, b in zip(specs, specs[1:])]
         self.stations = [StationRuntime(i, spec, self.detector) for i, spec in enumerate(specs)]
+        by_name = {st.spec.name: st for st in self.stations}
+        self.buffers: list[Buffer] = []  # every edge, in a fixed order
+        for st in self.stations:
+            spec = st.spec
+            if spec.arrivals is not None:
+                queue = _capacity(spec.arrivals.queue)
+                edge = Buffer(queue, queue + spec.servers, None, spec.name, "queue")
+                st.inputs.append((edge, 1))
+                self.buffers.append(edge)
+            for name in spec.inputs:
+                up = by_name[name]
+                q = spec.quantity_from(name)
+                b = _capacity(up.spec.buffer_after)
+                edge = Buffer(b, b + spec.servers * q, name, spec.name)
+                st.inputs.append((edge, q))
+                up.outputs.append(edge)
+                self.buffers.append(edge)
+        for st in self.stations:
+            if st.spec.rework is not None:
+                target = by_name[st.spec.rework.to]
+                lane = Buffer(math.inf, math.inf, st.spec.name, target.spec.name, "rework")
+                st.rework_lane = lane
+                target.lanes.append(lane)
+                self.buffers.append(lane)
+        for st in self.stations:  # a merge: every input edge wakes the same waiting servers
+            if len(st.inputs) + len(st.lanes) > 1 and st.spec.assembly is None:
+                for edge in [e for e, _ in st.inputs] + st.lanes:
+                    edge.part_waiters = st.shared_waiters
+                    edge.tagged = True
         # Line counters (totals since t = 0).
         self.entered = 0
         self.exited = 0
         self.scrapped = 0
+        self.lost = 0  # arrivals turned away by a full queue
+        self.consumed = 0  # parts that went into assembled units
+        self.assembled = 0  # units made by assembly stations
         self.wip = 0
         self.wip_area = 0.0
         self.wip_t = 0.0
@@ -158,17 +233,19 @@ class Line:
         self.sojourn_sum_s = 0.0  # every departure, good or scrapped
 
         for station in self.stations:
-            first = station.index == 0
-            state = WORKING if first else STARVED
+            unlimited = not station.inputs  # a source with unlimited supply never waits
+            state = WORKING if unlimited else STARVED
             for k in range(station.spec.servers):
                 clock = StateClock(calendar.sched, env.now, state, station.activity, trace)
                 station.clocks.append(clock)
-                if not first:
+                if not unlimited:
                     station.inactive += 1
             if station.inactive == 0:
                 self.detector.open(station.index, calendar.sched(env.now))
             for k in range(station.spec.servers):
                 env.process(self._server(station, k))
+            if station.spec.arrivals is not None:
+                env.process(self._arrivals(station))
 
     # -- part bookkeeping -------------------------------------------------------------------
     def _wip_change(self, now: float, delta: int) -> None:
@@ -185,14 +262,43 @@ class Line:
         else:
             self.scrapped += 1
 
+    def _rng(self, station: Station, purpose: Purpose, k: int = 0):
+        return stream(self.seed, self.replication, station.name, purpose, k)
+
+    # -- arrivals -----------------------------------------------------------------------------
+    def _arrivals(self, station: StationRuntime):
+        """Parts from outside into the station's input queue (interarrival on scheduled time)."""
+        env = self.env
+        spec = station.spec.arrivals
+        queue = station.inputs[0][0]
+        interarrival = spec.interarrival.sampler(self._rng(station.spec, Purpose.ARRIVAL))
+        advance = self.calendar.advance
+        lose = spec.when_full == "lose"
+        while True:
+            now = env.now
+            yield env.timeout(advance(now, interarrival()) - now)
+            now = env.now
+            if queue.free:
+                queue.free -= 1
+            elif lose:
+                self.lost += 1
+                continue
+            else:  # blocked: the arrival process waits; the part enters when it moves in
+                waiter = [env.event(), None, True]  # entry None: stamped when it moves
+                queue.slot_waiters.append(waiter)
+                yield waiter[0]
+                self.entered += 1
+                self._wip_change(env.now, +1)
+                continue
+            self.entered += 1
+            self._wip_change(now, +1)
+            queue.put(now, now)
+
     # -- one server ---------------------------------------------------------------------------
     def _server(self, station: StationRuntime, k: int):
         env = self.env
         cal = self.calendar
         spec = station.spec
-        i = station.index
-        inp = self.buffers[i - 1] if i > 0 else None
-        out = self.buffers[i] if i < len(self.buffers) else None
         clock = station.clocks[k]
         switch = clock.switch
         timeout = env.timeout
@@ -202,6 +308,32 @@ class Line:
 
         def rng(purpose: Purpose):
             return stream(self.seed, self.replication, spec.name, purpose, k)
+
+        # Input side.
+        lanes = station.lanes
+        unlimited = not station.inputs
+        assembly = spec.assembly is not None
+        merge = not assembly and len(station.inputs) + len(lanes) > 1
+        inp = station.inputs[0][0] if len(station.inputs) == 1 and not merge and not assembly else None
+        kit: list[Buffer] = [e for e, q in station.inputs for _ in range(q)] if assembly else []
+        # Output side.
+        outs = station.outputs
+        out = outs[0] if len(outs) == 1 else None
+        sink = not outs
+        routing = spec.routing
+        first_free = routing == "first_free" and len(outs) > 1
+        if isinstance(routing, dict) and len(outs) > 1:
+            cumulative, total = [], 0.0
+            for edge in outs:
+                total += routing[edge.downstream]
+                cumulative.append(total)
+            route_u = uniform_sampler(rng(Purpose.ROUTING))
+        else:
+            cumulative = None
+        rework_lane = station.rework_lane
+        rework_p = spec.rework.fraction if spec.rework is not None else 0.0
+        if rework_p > 0:
+            rework_u = uniform_sampler(rng(Purpose.REWORK))
 
         cycle = spec.cycle_time.sampler(rng(Purpose.PROCESS))
         scrap_p = spec.scrap
@@ -255,28 +387,68 @@ class Line:
                     waiter[2] = True
                 switch(env.now, waiting_state)
 
+        def wait_part(waiters):
+            switch(env.now, STARVED)
+            ev = event()
+            waiters.append(ev)
+            if scheduled:
+                return (yield from wait_with_failures(ev, STARVED))
+            return (yield ev)
+
+        def take_merge():
+            """A part from a rework lane first, then from the inputs in turn; the edge too."""
+            now = env.now
+            for lane in lanes:
+                if lane.parts:
+                    return lane.take(now), lane
+            n = len(station.inputs)
+            for j in range(n):
+                edge = station.inputs[(station.turn + j) % n][0]
+                if edge.parts:
+                    station.turn = (station.turn + j + 1) % n
+                    return edge.take(now), edge
+            return None
+
+        held = inp  # the edge(s) whose place the unit in process holds
         while True:
-            # 1. Take a part (the first station is never starved).
-            if inp is None:
+            # 1. Take a part, or a kit (a source with unlimited supply is never starved).
+            if inp is not None:
+                if inp.parts:
+                    entry = inp.take(env.now)
+                else:
+                    entry = yield from wait_part(inp.part_waiters)
+            elif unlimited:
                 if not continuous:
                     # A new part enters when the shift lets it start, not the evening before.
                     now = env.now
                     start = cal.resume_at(now)
                     if start > now:
                         yield timeout(start - now)
-                entry = env.now
-                self.entered += 1
-                self._wip_change(entry, +1)
-            elif inp.parts:
-                entry = inp.take(env.now)
-            else:
-                switch(env.now, STARVED)
-                ev = event()
-                inp.part_waiters.append(ev)
-                if scheduled:
-                    entry = yield from wait_with_failures(ev, STARVED)
+                got = take_merge() if lanes else None
+                if got is None:
+                    entry = env.now
+                    self.entered += 1
+                    self._wip_change(entry, +1)
+                    held = None
                 else:
-                    entry = yield ev
+                    entry, held = got
+            elif merge:
+                got = take_merge()
+                if got is None:
+                    got = yield from wait_part(station.shared_waiters)
+                entry, held = got
+            else:  # assembly: collect the bill of materials input by input
+                entry = math.inf
+                for edge in kit:
+                    if edge.parts:
+                        e = edge.take(env.now)
+                    else:
+                        e = yield from wait_part(edge.part_waiters)
+                    if e < entry:
+                        entry = e
+                self.consumed += len(kit)
+                self.assembled += 1
+                self._wip_change(env.now, 1 - len(kit))
             if clock.state != WORKING:
                 switch(env.now, WORKING)
 
@@ -313,27 +485,48 @@ class Line:
                 now = env.now
                 yield timeout(advance(now, work) - now)
 
-            # 3. Scrap, or hand on (blocking after service).
+            # 3. Scrap, rework, or hand on (blocking after service).
             if scrap_p > 0 and scrap_u() < scrap_p:
                 self._depart(env.now, entry, good=False)
-            elif out is None:
+            elif rework_p > 0 and rework_u() < rework_p:
+                rework_lane.put(env.now, entry)
+            elif sink:
                 self._depart(env.now, entry, good=True)
             else:
-                if out.free:
-                    out.free -= 1
-                    out.put(env.now, entry)
+                if out is not None:
+                    dest = out
+                elif cumulative is not None:
+                    u = route_u()
+                    dest = outs[-1]
+                    for edge, c in zip(outs, cumulative):
+                        if u < c:
+                            dest = edge
+                            break
+                else:  # first_free
+                    dest = None
+                    for edge in outs:
+                        if edge.free:
+                            dest = edge
+                            break
+                if dest is not None and dest.free:
+                    dest.free -= 1
+                    dest.put(env.now, entry)
                 else:
                     switch(env.now, BLOCKED)
                     waiter = [event(), entry, True]
-                    out.slot_waiters.append(waiter)
+                    for edge in ([dest] if dest is not None else outs):
+                        edge.slot_waiters.append(waiter)
                     if scheduled:
-                        moved = yield from wait_with_failures(waiter[0], BLOCKED, waiter)
+                        reserved = yield from wait_with_failures(waiter[0], BLOCKED, waiter)
                     else:
-                        moved = yield waiter[0]
-                    if not moved:
-                        out.put(env.now, entry)
-            if inp is not None:
-                inp.release(env.now)
+                        reserved = yield waiter[0]
+                    if reserved is not None:
+                        reserved.put(env.now, entry)
+            if held is not None:
+                held.release(env.now)
+            elif assembly:
+                for edge in kit:
+                    edge.release(env.now)
 
     # -- statistics -------------------------------------------------------------------------
     def flush(self, now: float) -> None:
@@ -354,6 +547,9 @@ class Line:
             "entered": self.entered,
             "exited": self.exited,
             "scrapped": self.scrapped,
+            "lost": self.lost,
+            "consumed": self.consumed,
+            "assembled": self.assembled,
             "wip": self.wip,
             "wip_area": self.wip_area,
             "lead_sum_s": self.lead_sum_s,

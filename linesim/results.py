@@ -37,7 +37,7 @@ REPLICATION_COLUMNS = [
     "lead_time_mean_s", "scheduled_s", "observed_s", "bottleneck",
 ]
 STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures"]
-BUFFER_COLUMNS = ["replication", "after", "capacity", "mean_level", "max_level"]
+BUFFER_COLUMNS = ["replication", "after", "before", "kind", "capacity", "mean_level", "max_level"]
 
 
 def atomic_write(path: Path, writer: Callable[[io.IOBase], None], binary: bool = False) -> None:
@@ -84,7 +84,8 @@ def stations_table(results: list[RunResult]) -> pd.DataFrame:
 
 def buffers_table(results: list[RunResult]) -> pd.DataFrame:
     rows = [{
-        "replication": r.replication, "after": b.after, "capacity": b.capacity,
+        "replication": r.replication, "after": b.after, "before": b.before, "kind": b.kind,
+        "capacity": b.capacity,
         "mean_level": b.mean_level, "max_level": b.max_level,
     } for r in results for b in r.buffers]
     return pd.DataFrame(rows, columns=BUFFER_COLUMNS)

@@ -88,12 +88,62 @@ class Failures(_Frozen):
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$")
 
+UNLIMITED = "unlimited"
+Capacity = Union[Annotated[int, Field(ge=0, le=1_000_000, strict=True)], Literal["unlimited"]]
+
+
+class Rework(_Frozen):
+    """A fraction of the parts finished here goes back to an upstream station ``to``, through
+    an unlimited rework lane (a finite lane in a loop could deadlock the line)."""
+
+    to: str
+    fraction: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]
+
+
+class Arrivals(_Frozen):
+    """Parts arrive at a source station from outside with random interarrival times.
+
+    They wait in an input queue of ``queue`` places (default unlimited). When it is full,
+    ``when_full: block`` stops the arrival process until a place frees (its clock pauses: the
+    next interarrival time starts then); ``lose`` turns the arrival away (counted as lost).
+    """
+
+    interarrival: RandomInterval
+    queue: Capacity = UNLIMITED
+    when_full: Literal["block", "lose"] = "block"
+
+    @model_validator(mode="after")
+    def _positive(self):
+        if self.interarrival.mean_s() <= 0:
+            raise ValueError("interarrival must have a mean > 0")
+        return self
+
+
+def _routing_kind(value) -> str:
+    return "rule" if isinstance(value, str) else "fractions"
+
+
+# `routing: first_free` (the first successor, in list order, with a free place) or a mapping of
+# successor name to fraction (a random choice per part; the part waits for that successor).
+RoutingSpec = Annotated[
+    Union[
+        Annotated[Literal["first_free"], Tag("rule")],
+        Annotated[dict[str, Annotated[float, BeforeValidator(parse_probability)]], Tag("fractions")],
+    ],
+    Discriminator(_routing_kind),
+]
+
 
 class Station(_Frozen):
     name: str
     cycle_time: RandomDuration
     servers: Annotated[int, Field(ge=1, le=1000, strict=True)] = 1
-    buffer_after: Annotated[int, Field(ge=0, le=1_000_000, strict=True)] = 0
+    inputs: list[str] = Field(default_factory=list)  # filled by Scenario: default previous station
+    assembly: Optional[dict[str, Annotated[int, Field(ge=1, le=1000, strict=True)]]] = None
+    buffer_after: Capacity = 0
+    routing: Optional[RoutingSpec] = None
+    rework: Optional[Rework] = None
+    arrivals: Optional[Arrivals] = None
     failures: Optional[Failures] = None
     scrap: Probability = 0.0
 
@@ -110,7 +160,17 @@ class Station(_Frozen):
             raise ValueError("cycle_time must have a mean > 0")
         if self.scrap >= 1:
             raise ValueError("scrap must be < 1 (a station that scraps everything makes nothing)")
+        if self.rework is not None and self.scrap + self.rework.fraction >= 1:
+            raise ValueError("scrap + rework fraction must be < 1")
         return self
+
+    @property
+    def is_source(self) -> bool:
+        return not self.inputs
+
+    def quantity_from(self, station: str) -> int:
+        """Parts taken from input ``station`` per unit made (the bill of materials; 1 if none)."""
+        return self.assembly[station] if self.assembly else 1
 
     def availability(self) -> float:
         return self.failures.availability_ratio() if self.failures else 1.0
@@ -200,6 +260,22 @@ class Scenario(_Frozen):
     stations: Annotated[list[Station], Field(min_length=1)]
     run: Annotated[RunSpec, BeforeValidator(_none_as_empty)] = RunSpec()
     target: Optional[Target] = None
+    outputs: Optional[list[str]] = None  # needed only when several stations end the flow
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_inputs(cls, data):
+        """A station without ``inputs`` takes from the station before it in the list (the first
+        one is a source), so serial files need no ``inputs`` at all."""
+        if isinstance(data, dict) and isinstance(data.get("stations"), list):
+            stations, previous = [], None
+            for st in data["stations"]:
+                if isinstance(st, dict) and "inputs" not in st:
+                    st = {**st, "inputs": [] if previous is None else [previous]}
+                stations.append(st)
+                previous = st.get("name") if isinstance(st, dict) else None
+            data = {**data, "stations": stations}
+        return data
 
     @field_validator("stations")
     @classmethod
@@ -212,16 +288,124 @@ class Scenario(_Frozen):
         return stations
 
     @model_validator(mode="after")
-    def _last_buffer(self):
-        # The last station's buffer_after has nowhere to lead; refuse rather than ignore it.
-        if self.stations and self.stations[-1].buffer_after:
-            last = self.stations[-1]
-            raise PlacedError(
-                f"the last station {last.name!r} has buffer_after {last.buffer_after}, but nothing "
-                "follows it (the last station is never blocked); remove it",
-                "stations", len(self.stations) - 1, "buffer_after",
-            )
+    def _network(self):
+        """The flow graph: known inputs, no cycle but through rework, one way out per station
+        (or a routing), bills of material that name the inputs, a declared output."""
+        index = {st.name: i for i, st in enumerate(self.stations)}
+        successors: dict[str, list[str]] = {st.name: [] for st in self.stations}
+        for i, st in enumerate(self.stations):
+            for name in st.inputs:
+                if name not in index:
+                    raise PlacedError(f"station {st.name!r} names an unknown input {name!r} "
+                                      f"(stations: {', '.join(index)})", "stations", i, "inputs")
+                if name == st.name:
+                    raise PlacedError(f"station {st.name!r} lists itself as an input",
+                                      "stations", i, "inputs")
+                successors[name].append(st.name)
+            if len(set(st.inputs)) != len(st.inputs):
+                raise PlacedError(f"station {st.name!r} lists an input twice", "stations", i, "inputs")
+            if st.assembly is not None:
+                if not st.inputs:
+                    raise PlacedError(f"assembly station {st.name!r} has no inputs",
+                                      "stations", i, "assembly")
+                extra = sorted(set(st.assembly) - set(st.inputs))
+                missing = sorted(set(st.inputs) - set(st.assembly))
+                if extra:
+                    raise PlacedError(f"the bill of materials of {st.name!r} names {', '.join(extra)}"
+                                      f", which {'is' if len(extra) == 1 else 'are'} not among its "
+                                      f"inputs ({', '.join(st.inputs)})", "stations", i, "assembly")
+                if missing:
+                    raise PlacedError(f"input {', '.join(missing)} of assembly station {st.name!r} "
+                                      "is never consumed: add it to the bill of materials",
+                                      "stations", i, "assembly")
+            if st.arrivals is not None and st.inputs:
+                raise PlacedError(f"station {st.name!r} has inputs; arrivals are only for sources "
+                                  "(inputs: [])", "stations", i, "arrivals")
+        self._check_acyclic(successors)
+        for i, st in enumerate(self.stations):
+            succ = successors[st.name]
+            if len(succ) > 1 and st.routing is None:
+                raise PlacedError(f"station {st.name!r} feeds {', '.join(succ)}: say how parts are "
+                                  "routed (routing: first_free, or fractions per station)",
+                                  "stations", i, "routing")
+            if isinstance(st.routing, dict):
+                if set(st.routing) != set(succ):
+                    raise PlacedError(f"routing fractions of {st.name!r} must name exactly the "
+                                      f"stations it feeds ({', '.join(succ) or 'none'})",
+                                      "stations", i, "routing")
+                if abs(sum(st.routing.values()) - 1.0) > 1e-9:
+                    raise PlacedError(f"routing fractions of {st.name!r} sum to "
+                                      f"{sum(st.routing.values()):g}, not 1", "stations", i, "routing")
+            if st.rework is not None and st.rework.to not in self._ancestors(st.name):
+                raise PlacedError(f"station {st.name!r} sends rework to {st.rework.to!r}, which is "
+                                  "not upstream of it", "stations", i, "rework", "to")
+        sinks = [name for name, succ in successors.items() if not succ]
+        for name in sinks:
+            st = self.stations[index[name]]
+            if st.buffer_after:
+                raise PlacedError(
+                    f"station {name!r} has buffer_after {st.buffer_after}, but nothing follows it "
+                    "(an output station is never blocked); remove it",
+                    "stations", index[name], "buffer_after")
+        if self.outputs is None:
+            if len(sinks) > 1:
+                raise PlacedError(f"stations {', '.join(sinks)} feed no other station: declare "
+                                  "the ones that deliver finished units with 'outputs: [...]' "
+                                  "(a station that leads nowhere is usually a missing input)",
+                                  "outputs")
+        elif sorted(self.outputs) != sorted(sinks):
+            raise PlacedError(f"outputs must be exactly the stations that feed no other station "
+                              f"({', '.join(sinks)})", "outputs")
         return self
+
+    def _check_acyclic(self, successors: dict[str, list[str]]) -> None:
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(name: str) -> None:
+            state[name] = 1
+            stack.append(name)
+            for nxt in successors[name]:
+                if state.get(nxt) == 1:
+                    cycle = stack[stack.index(nxt):] + [nxt]
+                    raise PlacedError("the flow has a cycle: " + " -> ".join(cycle)
+                                      + " (only rework may go back upstream)", "stations")
+                if nxt not in state:
+                    visit(nxt)
+            stack.pop()
+            state[name] = 2
+
+        for name in successors:
+            if name not in state:
+                visit(name)
+
+    def _ancestors(self, name: str) -> set[str]:
+        inputs = {st.name: st.inputs for st in self.stations}
+        seen: set[str] = set()
+        todo = list(inputs[name])
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo.extend(inputs[n])
+        return seen
+
+    def successors(self) -> dict[str, list[str]]:
+        """Station name → the stations that take from it, in list order."""
+        succ: dict[str, list[str]] = {st.name: [] for st in self.stations}
+        for st in self.stations:
+            for name in st.inputs:
+                succ[name].append(st.name)
+        return succ
+
+    def is_serial(self) -> bool:
+        """A plain serial line: each station takes from the one before it, one source, no extras."""
+        return all(
+            st.inputs == ([] if i == 0 else [self.stations[i - 1].name])
+            and st.assembly is None and st.routing is None and st.rework is None
+            and st.arrivals is None
+            for i, st in enumerate(self.stations)
+        )
 
     def resolved(self) -> dict:
         """Plain data with every default written out (round-trips through validation)."""

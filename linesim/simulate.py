@@ -12,7 +12,8 @@ output is the simulated year's output itself; for other horizons it is scaled by
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Optional
+import math
+from typing import Optional, Union
 
 import simpy
 
@@ -34,8 +35,10 @@ class StationStats:
 
 @dataclass(frozen=True)
 class BufferStats:
-    after: str
-    capacity: int
+    after: Optional[str]  # upstream station; None for an arrival queue
+    before: str  # downstream station
+    kind: str  # "buffer", "rework" (lane) or "queue" (arrivals)
+    capacity: Union[int, str]  # waiting places, or "unlimited"
     mean_level: float
     max_level: int
 
@@ -58,7 +61,9 @@ class RunResult:
     stations: list[StationStats]
     buffers: list[BufferStats]
     bottleneck: Optional[str]
-    # Totals since t = 0 for the conservation check: entered = exited + scrapped + wip_end.
+    lost: int = 0  # arrivals turned away by a full queue, in the window
+    # Totals since t = 0 for the conservation check:
+    # entered + assembled = exited + scrapped + consumed + wip_end.
     totals: dict[str, int] = field(default_factory=dict)
     trace: Optional[dict[str, list[list[tuple[float, int]]]]] = None
 
@@ -106,8 +111,10 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
         ))
     buffers = [
         BufferStats(
-            after=line.stations[i].spec.name,
-            capacity=buf.capacity,
+            after=buf.upstream,
+            before=buf.downstream,
+            kind=buf.kind,
+            capacity="unlimited" if math.isinf(buf.capacity) else int(buf.capacity),
             mean_level=(after["buffer_area"][i] - before["buffer_area"][i]) / observed_s,
             max_level=buf.max_level,
         )
@@ -137,8 +144,12 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             "entered": after["entered"],
             "exited": after["exited"],
             "scrapped": after["scrapped"],
+            "consumed": after["consumed"],
+            "assembled": after["assembled"],
+            "lost": after["lost"],
             "wip_end": after["wip"],
         },
+        lost=after["lost"] - before["lost"],
         trace=(
             {st.spec.name: [c.trace for c in st.clocks] for st in line.stations} if trace else None
         ),

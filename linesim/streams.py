@@ -35,6 +35,9 @@ class Purpose(IntEnum):
     FAILURE = 2  # times between failures
     REPAIR = 3  # repair times
     SCRAP = 4  # scrap decisions
+    REWORK = 5  # rework decisions
+    ROUTING = 6  # routing by fractions
+    ARRIVAL = 7  # interarrival times of a source
 
 
 def name_key(name: str) -> int:

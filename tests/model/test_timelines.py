@@ -52,7 +52,7 @@ def test_two_stations_buffer_zero(scenario, timeline):
         (70, 80, W), (80, 90, B), (90, 100, W)]
     assert timeline(r.trace["S2"][0], 100) == [(0, 10, S), (10, 100, W)]
     assert r.output == 4
-    assert r.totals == {"entered": 6, "exited": 4, "scrapped": 0, "wip_end": 2}
+    assert r.totals == {"entered": 6, "exited": 4, "scrapped": 0, "wip_end": 2, "consumed": 0, "assembled": 0, "lost": 0}
     assert r.lead_time_mean_s == pytest.approx(37.5, abs=1e-12)
     assert r.wip_mean == pytest.approx(1.9, abs=1e-12)
     assert shares_of(r, "S1") == pytest.approx(
@@ -86,7 +86,7 @@ def test_two_stations_buffer_one(scenario, timeline):
         (90, 100, W)]
     assert timeline(r.trace["S2"][0], 100) == [(0, 10, S), (10, 100, W)]
     assert r.output == 4
-    assert r.totals == {"entered": 7, "exited": 4, "scrapped": 0, "wip_end": 3}
+    assert r.totals == {"entered": 7, "exited": 4, "scrapped": 0, "wip_end": 3, "consumed": 0, "assembled": 0, "lost": 0}
     assert r.lead_time_mean_s == pytest.approx(45.0, abs=1e-12)
     assert r.wip_mean == pytest.approx(2.7, abs=1e-12)
     assert shares_of(r, "S1")[W] == pytest.approx(0.7, abs=1e-12)
@@ -134,7 +134,7 @@ def test_three_stations_slow_middle_starves_the_last(scenario, timeline):
     assert timeline(r.trace["S3"][0], 100) == [
         (0, 40, S), (40, 55, W), (55, 70, S), (70, 85, W), (85, 100, S)]
     assert r.output == 2
-    assert r.totals == {"entered": 5, "exited": 2, "scrapped": 0, "wip_end": 3}
+    assert r.totals == {"entered": 5, "exited": 2, "scrapped": 0, "wip_end": 3, "consumed": 0, "assembled": 0, "lost": 0}
     assert r.lead_time_mean_s == pytest.approx(65.0, abs=1e-12)
     assert shares_of(r, "S3")[S] == pytest.approx(0.7, abs=1e-12)
 
@@ -176,7 +176,7 @@ def test_first_station_slowest_nothing_blocks(scenario, timeline):
     assert timeline(r.trace["S3"][0], 100) == [
         (0, 40, S), (40, 60, W), (60, 70, S), (70, 90, W), (90, 100, S)]
     assert r.output == 2
-    assert r.totals == {"entered": 4, "exited": 2, "scrapped": 0, "wip_end": 2}
+    assert r.totals == {"entered": 4, "exited": 2, "scrapped": 0, "wip_end": 2, "consumed": 0, "assembled": 0, "lost": 0}
 
 
 def test_first_station_slowest_long_run(scenario):
@@ -377,7 +377,7 @@ def test_parallel_servers_share_one_input(scenario, timeline):
     assert timeline(r.trace["S2"][0], 100) == [(0, 10, S), (10, 100, W)]
     assert timeline(r.trace["S2"][1], 100) == [(0, 20, S), (20, 100, W)]
     assert r.output == 4
-    assert r.totals == {"entered": 7, "exited": 4, "scrapped": 0, "wip_end": 3}
+    assert r.totals == {"entered": 7, "exited": 4, "scrapped": 0, "wip_end": 3, "consumed": 0, "assembled": 0, "lost": 0}
     # Shares of a parallel station are averaged over its servers.
     assert shares_of(r, "S2")[W] == pytest.approx((90 + 80) / 200, abs=1e-12)
     assert shares_of(r, "S2")[S] == pytest.approx((10 + 20) / 200, abs=1e-12)
