@@ -56,6 +56,8 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
     from scipy.optimize import linprog  # only needed here
 
     stations = scenario.stations
+    products = scenario.products
+    shares = products.shares() if products else None
     n = len(stations)
     index = {st.name: i for i, st in enumerate(stations)}
     successors = scenario.successors()
@@ -93,7 +95,7 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
             row([(i, 1.0), (s_index[i], -1.0)] + lanes)
         elif st.assembly is not None:
             for u in st.inputs:
-                row([(e_index[(u, st.name)], 1.0), (i, -float(st.assembly[u]))])
+                row([(e_index[(u, st.name)], 1.0), (i, -st.mean_quantity_from(u, shares))])
         else:
             row([(i, 1.0)] + [(e_index[(u, st.name)], -1.0) for u in st.inputs] + lanes)
     row([(y, 1.0)] + [(i, -good(st)) for i, st in enumerate(stations) if not successors[st.name]])
@@ -103,7 +105,7 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
         r = [0.0] * nvar
         r[i] = 1.0
         a_ub.append(r)
-        b_ub.append(st.capacity_per_s())
+        b_ub.append(st.capacity_per_s(products))
     for i in sources:
         if stations[i].arrivals is not None:
             r = [0.0] * nvar
@@ -118,7 +120,7 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
         raise ValueError(f"no steady flow through this plant ({res.message})")
     x = list(res.x[:n])
     marginals = list(res.ineqlin.marginals)
-    binding = [i for i in range(n) if x[i] >= stations[i].capacity_per_s() * (1 - 1e-9)]
+    binding = [i for i in range(n) if x[i] >= stations[i].capacity_per_s(products) * (1 - 1e-9)]
     if binding:
         limit = stations[min(binding, key=lambda i: (marginals[i], i))].name
     else:  # limited by arrivals
@@ -132,10 +134,10 @@ def capacity_check(scenario: Scenario) -> CapacityCheck:
     stations = []
     for st, xi in zip(scenario.stations, x):
         demand = xi / out_per_s if out_per_s > 0 else 0.0  # starts here per unit delivered
-        per_s = st.capacity_per_s() / demand if demand > 0 else math.inf
+        per_s = st.capacity_per_s(scenario.products) / demand if demand > 0 else math.inf
         stations.append(StationCapacity(
             name=st.name,
-            cycle_time_s=st.cycle_time.mean_s(),
+            cycle_time_s=st.mean_cycle_s(scenario.products),
             servers=st.servers,
             availability=st.availability(),
             effective_cycle_s=1.0 / per_s if per_s > 0 else math.inf,

@@ -3,7 +3,7 @@
 Stage: results (tables, summary) ─► **charts** ─► report / run folder.
 
 * ``station_states.png``: stacked bars of each station's state shares (working, starved, blocked,
-  down, off-shift), means over replications.
+  down, setup, off-shift), means over replications.
 * ``annual_output.png``: annual output of each replication, the mean with its 95% interval, the
   target and the capacity ceiling under the calendar.
 
@@ -27,6 +27,7 @@ STATE_COLOURS = {
     "starved": "#f9a825",
     "blocked": "#c62828",
     "down": "#6a1b9a",
+    "setup": "#1565c0",
     "off_shift": "#b0bec5",
 }
 _META = {"Software": None}
@@ -55,7 +56,7 @@ def station_states_chart(summary: dict, path: Path) -> None:
     ax.set_xlabel("share of calendar time after warm-up")
     ax.set_title(f"{summary['scenario']}: station states (mean of {summary['replications']} "
                  f"replications)", fontsize=10)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=5, frameon=False, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=6, frameon=False, fontsize=8)
     _save(fig, path)
 
 

@@ -126,6 +126,12 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
         },
         "target": None,
     }
+    if scenario.products is not None:
+        summary["annual_output_by_product"] = {
+            v: float(np.mean([r.output_by_product[v] * r.scheduled_s_per_year / r.scheduled_s
+                              for r in results]))
+            for v in scenario.products.names
+        }
     if scenario.target is not None:
         target = scenario.target.annual_output
         p = prob_at_least(annual, target)

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import distributions
-from .scenario import PlacedError, Scenario
+from .scenario import UNION_TAGS, PlacedError, Scenario
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _walk(node: Optional[yaml.Node], loc: tuple):
     return path, line
 
 
-_TAGS = set(distributions.DIST_NAMES) | {"continuous", "shifts"}
+_TAGS = set(distributions.DIST_NAMES) | UNION_TAGS
 
 
 def _models_in(annotation) -> list[type[BaseModel]]:

@@ -53,8 +53,8 @@ from .bottleneck import ActivePeriods
 from .calendars import Calendar
 from .distributions import uniform_sampler
 from .scenario import UNLIMITED, Scenario, Station
-from .states import BLOCKED, DOWN, STARVED, WORKING, StateClock
-from .streams import Purpose, stream
+from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, StateClock
+from .streams import Purpose, name_key, stream
 
 
 class Buffer:
@@ -119,8 +119,7 @@ class Buffer:
             if ev.triggered:
                 continue
             if waiter[2]:
-                entry = waiter[1]
-                self.put(now, now if entry is None else entry, count_max=False)
+                self.put(now, waiter[1], count_max=False)
                 ev.succeed(None)
             else:
                 ev.succeed(self)
@@ -136,7 +135,7 @@ class StationRuntime:
     """A station's servers' clocks, its edges, and its activity for the bottleneck detector."""
 
     __slots__ = ("index", "spec", "clocks", "inactive", "detector", "failures", "inputs", "lanes",
-                 "outputs", "rework_lane", "shared_waiters", "turn")
+                 "outputs", "rework_lane", "shared_waiters", "turn", "new_variant")
 
     def __init__(self, index: int, spec: Station, detector: ActivePeriods):
         self.index = index
@@ -151,6 +150,7 @@ class StationRuntime:
         self.rework_lane: Optional[Buffer] = None
         self.shared_waiters: deque = deque()
         self.turn = 0  # round robin over inputs at a merge
+        self.new_variant = None  # at a source with products: variant index of each new part
 
     def activity(self, s: float, active: bool) -> None:
         if active:
@@ -231,8 +231,12 @@ class Line:
         self.wip_t = 0.0
         self.lead_sum_s = 0.0  # good parts, entry to exit
         self.sojourn_sum_s = 0.0  # every departure, good or scrapped
+        self.products = scenario.products
+        self.exited_by = [0] * len(self.products.names) if self.products else []
 
         for station in self.stations:
+            if self.products and station.spec.is_source and station.spec.arrivals is None:
+                station.new_variant = self._variant_source(station)
             unlimited = not station.inputs  # a source with unlimited supply never waits
             state = WORKING if unlimited else STARVED
             for k in range(station.spec.servers):
@@ -253,7 +257,13 @@ class Line:
         self.wip_t = now
         self.wip += delta
 
-    def _depart(self, now: float, entry: float, good: bool) -> None:
+    def _depart(self, now: float, part, good: bool) -> None:
+        if self.products:
+            entry, variant = part
+            if good:
+                self.exited_by[variant] += 1
+        else:
+            entry = part
         self._wip_change(now, -1)
         self.sojourn_sum_s += now - entry
         if good:
@@ -274,25 +284,54 @@ class Line:
         interarrival = spec.interarrival.sampler(self._rng(station.spec, Purpose.ARRIVAL))
         advance = self.calendar.advance
         lose = spec.when_full == "lose"
+        new_variant = self._variant_source(station) if self.products else None
         while True:
             now = env.now
             yield env.timeout(advance(now, interarrival()) - now)
             now = env.now
             if queue.free:
                 queue.free -= 1
+                dest = queue
             elif lose:
                 self.lost += 1
                 continue
-            else:  # blocked: the arrival process waits; the part enters when it moves in
-                waiter = [env.event(), None, True]  # entry None: stamped when it moves
+            else:  # blocked: the arrival clock pauses until a place frees; the part enters then
+                waiter = [env.event(), None, False]  # not movable: we put it ourselves
                 queue.slot_waiters.append(waiter)
-                yield waiter[0]
-                self.entered += 1
-                self._wip_change(env.now, +1)
-                continue
+                dest = yield waiter[0]
+                now = env.now
             self.entered += 1
             self._wip_change(now, +1)
-            queue.put(now, now)
+            dest.put(now, (now, new_variant()) if new_variant else now)
+
+    def _variant_source(self, station: StationRuntime):
+        """Variant index of each new part at a source: a draw from the mix, or the sequence."""
+        names = self.products.names
+        if self.products.mix is not None:
+            u = uniform_sampler(self._rng(station.spec, Purpose.PRODUCT))
+            cumulative, total = [], 0.0
+            for name in names:
+                total += self.products.mix[name]
+                cumulative.append(total)
+            last = len(names) - 1
+
+            def draw() -> int:
+                x = u()
+                for j, c in enumerate(cumulative):
+                    if x < c:
+                        return j
+                return last
+
+            return draw
+        pattern = [names.index(v) for v in self.products.sequence]
+        position = [0]
+
+        def next_in_sequence() -> int:
+            j = pattern[position[0] % len(pattern)]
+            position[0] += 1
+            return j
+
+        return next_in_sequence
 
     # -- one server ---------------------------------------------------------------------------
     def _server(self, station: StationRuntime, k: int):
@@ -335,7 +374,25 @@ class Line:
         if rework_p > 0:
             rework_u = uniform_sampler(rng(Purpose.REWORK))
 
-        cycle = spec.cycle_time.sampler(rng(Purpose.PROCESS))
+        products = self.products
+        if products:
+            times = spec.cycle_times()
+            cycles = [
+                (times[None] if None in times else times[v]).sampler(
+                    stream(self.seed, self.replication, spec.name, Purpose.PROCESS, k,
+                           name_key(v)) if None not in times else rng(Purpose.PROCESS))
+                for v in products.names
+            ]
+            if None in times:  # one distribution for every variant: one stream
+                cycles = [cycles[0]] * len(cycles)
+            setup_time = spec.setup.time.sampler(rng(Purpose.SETUP)) if spec.setup else None
+            last_variant = None
+            if assembly:
+                first_edge, first_q = station.inputs[0]
+                others = [(edge, [spec.quantity_from(edge.upstream, v) for v in products.names])
+                          for edge, _ in station.inputs[1:]]
+        else:
+            cycle = spec.cycle_time.sampler(rng(Purpose.PROCESS))
         scrap_p = spec.scrap
         if scrap_p > 0:
             scrap_u = uniform_sampler(rng(Purpose.SCRAP))
@@ -414,9 +471,9 @@ class Line:
             # 1. Take a part, or a kit (a source with unlimited supply is never starved).
             if inp is not None:
                 if inp.parts:
-                    entry = inp.take(env.now)
+                    part = inp.take(env.now)
                 else:
-                    entry = yield from wait_part(inp.part_waiters)
+                    part = yield from wait_part(inp.part_waiters)
             elif unlimited:
                 if not continuous:
                     # A new part enters when the shift lets it start, not the evening before.
@@ -426,34 +483,60 @@ class Line:
                         yield timeout(start - now)
                 got = take_merge() if lanes else None
                 if got is None:
-                    entry = env.now
+                    now = env.now
+                    part = (now, station.new_variant()) if products else now
                     self.entered += 1
-                    self._wip_change(entry, +1)
+                    self._wip_change(now, +1)
                     held = None
                 else:
-                    entry, held = got
+                    part, held = got
             elif merge:
                 got = take_merge()
                 if got is None:
                     got = yield from wait_part(station.shared_waiters)
-                entry, held = got
-            else:  # assembly: collect the bill of materials input by input
-                entry = math.inf
+                part, held = got
+            elif not products:  # assembly: collect the bill of materials input by input
+                part = math.inf
                 for edge in kit:
                     if edge.parts:
                         e = edge.take(env.now)
                     else:
                         e = yield from wait_part(edge.part_waiters)
-                    if e < entry:
-                        entry = e
+                    if e < part:
+                        part = e
                 self.consumed += len(kit)
                 self.assembled += 1
                 self._wip_change(env.now, 1 - len(kit))
+            else:  # assembly by variant: the first input's part decides the bill of materials
+                kit = []
+                entry, variant = math.inf, None
+                for edge, quantities in [(first_edge, None)] * first_q + others:
+                    for _ in range(1 if quantities is None else quantities[variant]):
+                        if edge.parts:
+                            e = edge.take(env.now)
+                        else:
+                            e = yield from wait_part(edge.part_waiters)
+                        kit.append(edge)
+                        if variant is None:
+                            variant = e[1]
+                        if e[0] < entry:
+                            entry = e[0]
+                part = (entry, variant)
+                self.consumed += len(kit)
+                self.assembled += 1
+                self._wip_change(env.now, 1 - len(kit))
+            if products:
+                variant = part[1]
+                if setup_time is not None and last_variant is not None and variant != last_variant:
+                    switch(env.now, SETUP)
+                    now = env.now
+                    yield timeout(advance(now, setup_time()) - now)
+                last_variant = variant
             if clock.state != WORKING:
                 switch(env.now, WORKING)
 
             # 2. Process it, with failures.
-            work = cycle()
+            work = cycles[variant]() if products else cycle()
             if operating:
                 while work > left:
                     if left > 0:
@@ -487,11 +570,11 @@ class Line:
 
             # 3. Scrap, rework, or hand on (blocking after service).
             if scrap_p > 0 and scrap_u() < scrap_p:
-                self._depart(env.now, entry, good=False)
+                self._depart(env.now, part, good=False)
             elif rework_p > 0 and rework_u() < rework_p:
-                rework_lane.put(env.now, entry)
+                rework_lane.put(env.now, part)
             elif sink:
-                self._depart(env.now, entry, good=True)
+                self._depart(env.now, part, good=True)
             else:
                 if out is not None:
                     dest = out
@@ -510,10 +593,10 @@ class Line:
                             break
                 if dest is not None and dest.free:
                     dest.free -= 1
-                    dest.put(env.now, entry)
+                    dest.put(env.now, part)
                 else:
                     switch(env.now, BLOCKED)
-                    waiter = [event(), entry, True]
+                    waiter = [event(), part, True]
                     for edge in ([dest] if dest is not None else outs):
                         edge.slot_waiters.append(waiter)
                     if scheduled:
@@ -521,7 +604,7 @@ class Line:
                     else:
                         reserved = yield waiter[0]
                     if reserved is not None:
-                        reserved.put(env.now, entry)
+                        reserved.put(env.now, part)
             if held is not None:
                 held.release(env.now)
             elif assembly:
@@ -546,6 +629,7 @@ class Line:
             "sched_s": self.calendar.sched(now),
             "entered": self.entered,
             "exited": self.exited,
+            "exited_by": list(self.exited_by),
             "scrapped": self.scrapped,
             "lost": self.lost,
             "consumed": self.consumed,

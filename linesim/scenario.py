@@ -119,6 +119,67 @@ class Arrivals(_Frozen):
         return self
 
 
+class Products(_Frozen):
+    """Product variants and the order sources release them in: a random ``mix`` (fractions) or
+    a repeating ``sequence`` (a heijunka pattern). Every source gives each new part a variant."""
+
+    mix: Optional[dict[str, Annotated[float, BeforeValidator(parse_probability)]]] = None
+    sequence: Optional[Annotated[list[str], Field(min_length=1)]] = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.mix is None) == (self.sequence is None):
+            raise ValueError("give exactly one of 'mix' (fractions) or 'sequence' (a pattern)")
+        if self.mix is not None:
+            if not self.mix:
+                raise ValueError("mix names no variant")
+            if abs(sum(self.mix.values()) - 1.0) > 1e-9:
+                raise ValueError(f"mix fractions sum to {sum(self.mix.values()):g}, not 1")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        if self.mix is not None:
+            return list(self.mix)
+        return list(dict.fromkeys(self.sequence))
+
+    def shares(self) -> dict[str, float]:
+        """Long-run fraction of each variant."""
+        if self.mix is not None:
+            return dict(self.mix)
+        n = len(self.sequence)
+        return {v: self.sequence.count(v) / n for v in self.names}
+
+    def change_probability(self) -> float:
+        """Chance that a part's variant differs from the one before it (at a source)."""
+        if self.mix is not None:
+            return 1.0 - sum(p * p for p in self.mix.values())
+        seq = self.sequence
+        return sum(a != b for a, b in zip(seq, seq[1:] + seq[:1])) / len(seq)
+
+
+class ByProduct(_Frozen):
+    """A cycle time per product variant: ``cycle_time: {by_product: {L7: 70 s, L8: 75 s}}``."""
+
+    by_product: Annotated[dict[str, RandomDuration], Field(min_length=1)]
+
+
+def _cycle_kind(value) -> str:
+    return "per_product" if isinstance(value, dict) and "by_product" in value else "one"
+
+
+CycleTime = Annotated[
+    Union[Annotated[RandomDuration, Tag("one")], Annotated[ByProduct, Tag("per_product")]],
+    Discriminator(_cycle_kind),
+]
+
+
+class Setup(_Frozen):
+    """A changeover at a server whenever the variant differs from its previous part's."""
+
+    time: RandomDuration
+
+
 def _routing_kind(value) -> str:
     return "rule" if isinstance(value, str) else "fractions"
 
@@ -136,10 +197,16 @@ RoutingSpec = Annotated[
 
 class Station(_Frozen):
     name: str
-    cycle_time: RandomDuration
+    cycle_time: CycleTime
+    setup: Optional[Setup] = None
     servers: Annotated[int, Field(ge=1, le=1000, strict=True)] = 1
     inputs: list[str] = Field(default_factory=list)  # filled by Scenario: default previous station
-    assembly: Optional[dict[str, Annotated[int, Field(ge=1, le=1000, strict=True)]]] = None
+    # Bill of materials: parts per unit from each input; a quantity may depend on the variant
+    # of the unit (carried by the first input's part): {L7: 3, L8: 2} (0 allowed there).
+    assembly: Optional[dict[str, Union[
+        Annotated[int, Field(ge=1, le=1000, strict=True)],
+        dict[str, Annotated[int, Field(ge=0, le=1000, strict=True)]],
+    ]]] = None
     buffer_after: Capacity = 0
     routing: Optional[RoutingSpec] = None
     rework: Optional[Rework] = None
@@ -156,8 +223,9 @@ class Station(_Frozen):
 
     @model_validator(mode="after")
     def _positive_cycle(self):
-        if self.cycle_time.mean_s() <= 0:
-            raise ValueError("cycle_time must have a mean > 0")
+        for dist in self.cycle_times().values():
+            if dist.mean_s() <= 0:
+                raise ValueError("cycle_time must have a mean > 0")
         if self.scrap >= 1:
             raise ValueError("scrap must be < 1 (a station that scraps everything makes nothing)")
         if self.rework is not None and self.scrap + self.rework.fraction >= 1:
@@ -168,20 +236,52 @@ class Station(_Frozen):
     def is_source(self) -> bool:
         return not self.inputs
 
-    def quantity_from(self, station: str) -> int:
+    def cycle_times(self) -> dict[Optional[str], object]:
+        """Variant → cycle-time distribution (key None: the same for every variant)."""
+        if isinstance(self.cycle_time, ByProduct):
+            return dict(self.cycle_time.by_product)
+        return {None: self.cycle_time}
+
+    def quantity_from(self, station: str, variant: Optional[str] = None) -> int:
         """Parts taken from input ``station`` per unit made (the bill of materials; 1 if none)."""
-        return self.assembly[station] if self.assembly else 1
+        if not self.assembly:
+            return 1
+        q = self.assembly[station]
+        if isinstance(q, dict):
+            return q[variant] if variant is not None else max(q.values())
+        return q
+
+    def mean_quantity_from(self, station: str, shares: Optional[dict[str, float]]) -> float:
+        if not self.assembly:
+            return 1.0
+        q = self.assembly[station]
+        if isinstance(q, dict):
+            return sum(shares[v] * q[v] for v in q) if shares else float(max(q.values()))
+        return float(q)
+
+    def mean_cycle_s(self, products: Optional["Products"] = None) -> float:
+        """Mean time per part of one server without failures: the mix-weighted cycle time plus
+        the expected changeover per part (setup time × chance of a variant change)."""
+        times = self.cycle_times()
+        if None in times or products is None:
+            mean = next(iter(times.values())).mean_s() if None in times else max(
+                d.mean_s() for d in times.values())
+        else:
+            mean = sum(share * times[v].mean_s() for v, share in products.shares().items())
+        if self.setup is not None and products is not None:
+            mean += self.setup.time.mean_s() * products.change_probability()
+        return mean
 
     def availability(self) -> float:
         return self.failures.availability_ratio() if self.failures else 1.0
 
-    def effective_cycle_s(self) -> float:
+    def effective_cycle_s(self, products: Optional["Products"] = None) -> float:
         """Mean time per part of one server including its failures: ct / A."""
-        return self.cycle_time.mean_s() / self.availability()
+        return self.mean_cycle_s(products) / self.availability()
 
-    def capacity_per_s(self) -> float:
+    def capacity_per_s(self, products: Optional["Products"] = None) -> float:
         """Parts per second the station can start, all servers busy, failures included."""
-        return self.servers / self.effective_cycle_s()
+        return self.servers / self.effective_cycle_s(products)
 
 
 class ShiftCalendar(_Frozen):
@@ -233,6 +333,9 @@ def _calendar_kind(value) -> str:
     return "continuous" if isinstance(value, str) else "shifts"
 
 
+# Union branch tags: they appear in pydantic's error locations but never as keys in a file.
+UNION_TAGS = frozenset({"continuous", "shifts", "one", "per_product", "rule", "fractions"})
+
 # `calendar: continuous` or a shift-calendar mapping (tagged so errors name one branch only).
 CalendarSpec = Annotated[
     Union[Annotated[Literal["continuous"], Tag("continuous")], Annotated[ShiftCalendar, Tag("shifts")]],
@@ -261,6 +364,7 @@ class Scenario(_Frozen):
     run: Annotated[RunSpec, BeforeValidator(_none_as_empty)] = RunSpec()
     target: Optional[Target] = None
     outputs: Optional[list[str]] = None  # needed only when several stations end the flow
+    products: Optional[Products] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -321,6 +425,7 @@ class Scenario(_Frozen):
             if st.arrivals is not None and st.inputs:
                 raise PlacedError(f"station {st.name!r} has inputs; arrivals are only for sources "
                                   "(inputs: [])", "stations", i, "arrivals")
+        self._check_products()
         self._check_acyclic(successors)
         for i, st in enumerate(self.stations):
             succ = successors[st.name]
@@ -357,6 +462,30 @@ class Scenario(_Frozen):
             raise PlacedError(f"outputs must be exactly the stations that feed no other station "
                               f"({', '.join(sinks)})", "outputs")
         return self
+
+    def _check_products(self) -> None:
+        names = set(self.products.names) if self.products else set()
+        for i, st in enumerate(self.stations):
+            if isinstance(st.cycle_time, ByProduct):
+                if not names:
+                    raise PlacedError(f"station {st.name!r} has cycle times by product, but the "
+                                      "scenario declares no products", "stations", i, "cycle_time")
+                if set(st.cycle_time.by_product) != names:
+                    raise PlacedError(f"cycle times of {st.name!r} must name exactly the products "
+                                      f"({', '.join(sorted(names))})", "stations", i, "cycle_time")
+            if st.setup is not None and not names:
+                raise PlacedError(f"station {st.name!r} has a setup, but the scenario declares no "
+                                  "products", "stations", i, "setup")
+            for inp, q in (st.assembly or {}).items():
+                if isinstance(q, dict):
+                    if set(q) != names:
+                        raise PlacedError(f"the quantities of {inp!r} at {st.name!r} must name "
+                                          f"exactly the products ({', '.join(sorted(names)) or 'none declared'})",
+                                          "stations", i, "assembly", inp)
+                    if inp == st.inputs[0]:
+                        raise PlacedError(f"{inp!r} is the first input of {st.name!r}: its part "
+                                          "carries the unit's variant, so its quantity is fixed",
+                                          "stations", i, "assembly", inp)
 
     def _check_acyclic(self, successors: dict[str, list[str]]) -> None:
         state: dict[str, int] = {}

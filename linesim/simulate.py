@@ -62,6 +62,7 @@ class RunResult:
     buffers: list[BufferStats]
     bottleneck: Optional[str]
     lost: int = 0  # arrivals turned away by a full queue, in the window
+    output_by_product: dict[str, int] = field(default_factory=dict)  # with products
     # Totals since t = 0 for the conservation check:
     # entered + assembled = exited + scrapped + consumed + wip_end.
     totals: dict[str, int] = field(default_factory=dict)
@@ -150,6 +151,10 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             "wip_end": after["wip"],
         },
         lost=after["lost"] - before["lost"],
+        output_by_product=(
+            {v: after["exited_by"][j] - before["exited_by"][j]
+             for j, v in enumerate(scenario.products.names)} if scenario.products else {}
+        ),
         trace=(
             {st.spec.name: [c.trace for c in st.clocks] for st in line.stations} if trace else None
         ),

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-WORKING, STARVED, BLOCKED, DOWN, OFF_SHIFT = range(5)
-STATE_NAMES = ("working", "starved", "blocked", "down", "off_shift")
+WORKING, STARVED, BLOCKED, DOWN, OFF_SHIFT, SETUP = range(6)
+STATE_NAMES = ("working", "starved", "blocked", "down", "off_shift", "setup")
 # Active in the sense of the active-period bottleneck method: not waiting for a part or a place.
-ACTIVE = (True, False, False, True, False)
+ACTIVE = (True, False, False, True, False, True)
 
 
 class StateClock:
@@ -32,7 +32,7 @@ class StateClock:
 
     def __init__(self, sched: Callable[[float], float], t0: float, state: int,
                  on_activity: Callable[[float, bool], None], trace: bool = False):
-        self.acc = [0.0] * 5
+        self.acc = [0.0] * len(STATE_NAMES)
         self.state = state
         self.since_t = t0
         self.since_s = sched(t0)

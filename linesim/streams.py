@@ -38,6 +38,8 @@ class Purpose(IntEnum):
     REWORK = 5  # rework decisions
     ROUTING = 6  # routing by fractions
     ARRIVAL = 7  # interarrival times of a source
+    PRODUCT = 8  # variant of each new part at a source (mix)
+    SETUP = 9  # changeover times
 
 
 def name_key(name: str) -> int:
@@ -45,7 +47,9 @@ def name_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def stream(seed: int, replication: int, station: str, purpose: Purpose, server: int = 0
-           ) -> np.random.Generator:
-    key = (SCHEME_VERSION, replication, name_key(station), int(purpose), server)
+def stream(seed: int, replication: int, station: str, purpose: Purpose, server: int = 0,
+           *extra: int) -> np.random.Generator:
+    """The generator for one identity; ``extra`` keys refine it (e.g. a product variant's name
+    key for per-variant cycle times) without touching the streams that have none."""
+    key = (SCHEME_VERSION, replication, name_key(station), int(purpose), server, *extra)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))

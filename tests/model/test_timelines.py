@@ -56,9 +56,9 @@ def test_two_stations_buffer_zero(scenario, timeline):
     assert r.lead_time_mean_s == pytest.approx(37.5, abs=1e-12)
     assert r.wip_mean == pytest.approx(1.9, abs=1e-12)
     assert shares_of(r, "S1") == pytest.approx(
-        {W: 0.6, S: 0.0, B: 0.4, D: 0.0, "off_shift": 0.0}, abs=1e-12)
+        {W: 0.6, S: 0.0, B: 0.4, D: 0.0, "off_shift": 0.0, "setup": 0.0}, abs=1e-12)
     assert shares_of(r, "S2") == pytest.approx(
-        {W: 0.9, S: 0.1, B: 0.0, D: 0.0, "off_shift": 0.0}, abs=1e-12)
+        {W: 0.9, S: 0.1, B: 0.0, D: 0.0, "off_shift": 0.0, "setup": 0.0}, abs=1e-12)
     assert r.buffers[0].capacity == 0 and r.buffers[0].max_level == 0
     assert r.buffers[0].mean_level == 0.0
 
