@@ -100,12 +100,17 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
             row([(i, 1.0)] + [(e_index[(u, st.name)], -1.0) for u in st.inputs] + lanes)
     row([(y, 1.0)] + [(i, -good(st)) for i, st in enumerate(stations) if not successors[st.name]])
 
+    # A station on its own calendar works (its hours)/(the output's hours) as long: its ceiling
+    # per scheduled second of the output calendar scales by that ratio.
+    ref_s = build_calendar(scenario.output_calendar()).scheduled_s_per_period
+    scale = [build_calendar(scenario.station_calendar(st)).scheduled_s_per_period / ref_s
+             for st in stations]
     a_ub, b_ub = [], []
     for i, st in enumerate(stations):
         r = [0.0] * nvar
         r[i] = 1.0
         a_ub.append(r)
-        b_ub.append(st.capacity_per_s(products))
+        b_ub.append(st.capacity_per_s(products) * scale[i])
     for i in sources:
         if stations[i].arrivals is not None:
             r = [0.0] * nvar
@@ -120,7 +125,8 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
         raise ValueError(f"no steady flow through this plant ({res.message})")
     x = list(res.x[:n])
     marginals = list(res.ineqlin.marginals)
-    binding = [i for i in range(n) if x[i] >= stations[i].capacity_per_s(products) * (1 - 1e-9)]
+    binding = [i for i in range(n)
+               if x[i] >= stations[i].capacity_per_s(products) * scale[i] * (1 - 1e-9)]
     if binding:
         limit = stations[min(binding, key=lambda i: (marginals[i], i))].name
     else:  # limited by arrivals
@@ -129,12 +135,14 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
 
 
 def capacity_check(scenario: Scenario) -> CapacityCheck:
-    hours = build_calendar(scenario.calendar).scheduled_s_per_period / HOUR
+    hours = build_calendar(scenario.output_calendar()).scheduled_s_per_period / HOUR
     x, out_per_s, limit = _flows(scenario)
     stations = []
     for st, xi in zip(scenario.stations, x):
         demand = xi / out_per_s if out_per_s > 0 else 0.0  # starts here per unit delivered
-        per_s = st.capacity_per_s(scenario.products) / demand if demand > 0 else math.inf
+        own_s = build_calendar(scenario.station_calendar(st)).scheduled_s_per_period
+        per_s = (st.capacity_per_s(scenario.products) * own_s / (hours * HOUR) / demand
+                 if demand > 0 else math.inf)
         stations.append(StationCapacity(
             name=st.name,
             cycle_time_s=st.mean_cycle_s(scenario.products),

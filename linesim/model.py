@@ -50,7 +50,7 @@ from typing import Optional
 import simpy
 
 from .bottleneck import ActivePeriods
-from .calendars import Calendar
+from .calendars import Calendar, build_calendar
 from .distributions import uniform_sampler
 from .scenario import UNLIMITED, Scenario, Station
 from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, StateClock
@@ -135,7 +135,7 @@ class StationRuntime:
     """A station's servers' clocks, its edges, and its activity for the bottleneck detector."""
 
     __slots__ = ("index", "spec", "clocks", "inactive", "detector", "failures", "inputs", "lanes",
-                 "outputs", "rework_lane", "shared_waiters", "turn", "new_variant")
+                 "outputs", "rework_lane", "shared_waiters", "turn", "new_variant", "calendar")
 
     def __init__(self, index: int, spec: Station, detector: ActivePeriods):
         self.index = index
@@ -151,6 +151,7 @@ class StationRuntime:
         self.shared_waiters: deque = deque()
         self.turn = 0  # round robin over inputs at a merge
         self.new_variant = None  # at a source with products: variant index of each new part
+        self.calendar = None  # the calendar this station follows
 
     def activity(self, s: float, active: bool) -> None:
         if active:
@@ -173,6 +174,10 @@ class _FailureClock:
         self.event: Optional[simpy.Event] = None
 
 
+def _key(spec) -> str:
+    return spec if isinstance(spec, str) else spec.model_dump_json()
+
+
 def _capacity(value) -> float:
     return math.inf if value == UNLIMITED else float(value)
 
@@ -191,6 +196,14 @@ class Line:
         self.detector = ActivePeriods(len(specs), count_from_s=warmup_s)
         self.stations = [StationRuntime(i, spec, self.detector) for i, spec in enumerate(specs)]
         by_name = {st.spec.name: st for st in self.stations}
+        # Per-line calendars: ``calendar`` is the output stations' (the reference clock: warm-up,
+        # annual figure, bottleneck periods); other stations may follow their own.
+        built = {_key(scenario.output_calendar()): calendar}
+        for st in self.stations:
+            spec_cal = scenario.station_calendar(st.spec)
+            if _key(spec_cal) not in built:
+                built[_key(spec_cal)] = build_calendar(spec_cal)
+            st.calendar = built[_key(spec_cal)]
         self.buffers: list[Buffer] = []  # every edge, in a fixed order
         for st in self.stations:
             spec = st.spec
@@ -239,8 +252,10 @@ class Line:
                 station.new_variant = self._variant_source(station)
             unlimited = not station.inputs  # a source with unlimited supply never waits
             state = WORKING if unlimited else STARVED
+            own = station.calendar
             for k in range(station.spec.servers):
-                clock = StateClock(calendar.sched, env.now, state, station.activity, trace)
+                clock = StateClock(own.sched, env.now, state, station.activity, trace,
+                                   None if own is calendar else calendar.sched)
                 station.clocks.append(clock)
                 if not unlimited:
                     station.inactive += 1
@@ -282,7 +297,7 @@ class Line:
         spec = station.spec.arrivals
         queue = station.inputs[0][0]
         interarrival = spec.interarrival.sampler(self._rng(station.spec, Purpose.ARRIVAL))
-        advance = self.calendar.advance
+        advance = station.calendar.advance
         lose = spec.when_full == "lose"
         new_variant = self._variant_source(station) if self.products else None
         while True:
@@ -336,7 +351,7 @@ class Line:
     # -- one server ---------------------------------------------------------------------------
     def _server(self, station: StationRuntime, k: int):
         env = self.env
-        cal = self.calendar
+        cal = station.calendar
         spec = station.spec
         clock = station.clocks[k]
         switch = clock.switch

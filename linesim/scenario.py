@@ -213,6 +213,9 @@ class Station(_Frozen):
     arrivals: Optional[Arrivals] = None
     failures: Optional[Failures] = None
     scrap: Probability = 0.0
+    # Its own shift calendar (a name from the scenario's `calendars`, "continuous", or a
+    # calendar mapping); default: the scenario's calendar.
+    calendar: Optional[Union[str, "ShiftCalendar"]] = None
 
     @field_validator("name")
     @classmethod
@@ -343,6 +346,9 @@ CalendarSpec = Annotated[
 ]
 
 
+Station.model_rebuild()
+
+
 class RunSpec(_Frozen):
     warmup: NonNegDuration = 0.0
     horizon: PosDuration = YEAR
@@ -365,6 +371,7 @@ class Scenario(_Frozen):
     target: Optional[Target] = None
     outputs: Optional[list[str]] = None  # needed only when several stations end the flow
     products: Optional[Products] = None
+    calendars: Optional[dict[str, CalendarSpec]] = None  # named calendars for stations
 
     @model_validator(mode="before")
     @classmethod
@@ -426,6 +433,7 @@ class Scenario(_Frozen):
                 raise PlacedError(f"station {st.name!r} has inputs; arrivals are only for sources "
                                   "(inputs: [])", "stations", i, "arrivals")
         self._check_products()
+        self._check_calendars()
         self._check_acyclic(successors)
         for i, st in enumerate(self.stations):
             succ = successors[st.name]
@@ -462,6 +470,39 @@ class Scenario(_Frozen):
             raise PlacedError(f"outputs must be exactly the stations that feed no other station "
                               f"({', '.join(sinks)})", "outputs")
         return self
+
+    def _check_calendars(self) -> None:
+        for i, st in enumerate(self.stations):
+            if isinstance(st.calendar, str) and st.calendar != "continuous" and (
+                    not self.calendars or st.calendar not in self.calendars):
+                known = ", ".join(sorted(self.calendars or {})) or "none declared"
+                raise PlacedError(f"station {st.name!r} follows calendar {st.calendar!r}, which is "
+                                  f"not among the scenario's calendars ({known})",
+                                  "stations", i, "calendar")
+        succ = self.successors()
+        ends = [st for st in self.stations if not succ[st.name]]
+        if len({self._calendar_key(self.station_calendar(st)) for st in ends}) > 1:
+            raise PlacedError("the output stations follow different calendars: the annual figure "
+                              "needs one", "outputs")
+
+    @staticmethod
+    def _calendar_key(spec) -> str:
+        return spec if isinstance(spec, str) else spec.model_dump_json()
+
+    def station_calendar(self, station: Station) -> "CalendarSpec":
+        """The calendar a station follows (its own, or the scenario's)."""
+        cal = station.calendar
+        if cal is None:
+            return self.calendar
+        if isinstance(cal, str):
+            return "continuous" if cal == "continuous" else self.calendars[cal]
+        return cal
+
+    def output_calendar(self) -> "CalendarSpec":
+        """The calendar of the output station(s): the one the annual figure is per."""
+        succ = self.successors()
+        end = next(st for st in self.stations if not succ[st.name])
+        return self.station_calendar(end)
 
     def _check_products(self) -> None:
         names = set(self.products.names) if self.products else set()

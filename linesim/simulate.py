@@ -74,7 +74,8 @@ class RunResult:
 
 def run_replication(scenario: Scenario, replication: int, *, trace: bool = False) -> RunResult:
     """Simulate replication ``replication`` of ``scenario`` (seeded by its run block)."""
-    calendar = build_calendar(scenario.calendar)
+    calendar = build_calendar(scenario.output_calendar())  # the reference: output stations'
+
     warmup_s = scenario.run.warmup
     start_t = calendar.time_at(warmup_s) if warmup_s > 0 else 0.0
     end_t = start_t + scenario.run.horizon

@@ -28,16 +28,21 @@ class StateClock:
     default) keeps every change point ``(t, state)`` for short runs and tests.
     """
 
-    __slots__ = ("acc", "state", "since_t", "since_s", "_sched", "_on_activity", "trace")
+    __slots__ = ("acc", "state", "since_t", "since_s", "_sched", "_on_activity", "trace",
+                 "_ref_sched")
 
     def __init__(self, sched: Callable[[float], float], t0: float, state: int,
-                 on_activity: Callable[[float, bool], None], trace: bool = False):
+                 on_activity: Callable[[float, bool], None], trace: bool = False,
+                 ref_sched: Optional[Callable[[float], float]] = None):
         self.acc = [0.0] * len(STATE_NAMES)
         self.state = state
         self.since_t = t0
         self.since_s = sched(t0)
         self._sched = sched
         self._on_activity = on_activity
+        # Activity is reported on a reference clock (the output stations' scheduled time) when
+        # this server follows a calendar of its own.
+        self._ref_sched = ref_sched
         self.trace: Optional[list[tuple[float, int]]] = [(t0, state)] if trace else None
 
     def switch(self, now: float, state: int) -> None:
@@ -52,7 +57,8 @@ class StateClock:
         if state != old:
             self.state = state
             if ACTIVE[state] != ACTIVE[old]:
-                self._on_activity(s, ACTIVE[state])
+                ref = self._ref_sched
+                self._on_activity(s if ref is None else ref(now), ACTIVE[state])
             trace = self.trace
             if trace is not None:
                 if trace[-1][0] == now:  # the state left lasted no time: not a change point
