@@ -10,14 +10,14 @@ part: a part is just its entry time (a float) travelling through the buffers.
 The plant is a graph of stations joined by *edges* (buffers), one per (upstream, downstream)
 pair, plus an unlimited rework lane per rework route and an input queue per arrival stream.
 
-Blocking after service, buffer 0 included, without special cases: an edge into station d from u
-has ``B_u + c_d·q`` places (u's ``buffer_after`` waiting places plus, for each of d's servers,
-the q parts it takes from u per unit: 1, or the bill-of-materials quantity at an assembly
-station). A server that finishes a part needs a free place (it is *blocked* while it waits), then
-puts the part; the downstream server takes it and gives the place back only when the unit made
-from it leaves (handed on, reworked or scrapped). Waiting servers are woken first-come
-first-served with the place or the part handed to them directly, so there is no race between
-wake-up and resumption.
+Blocking after service, buffer 0 included, without special cases: an edge from u into d has
+u's ``buffer_after`` waiting places. A server that finishes a part hands it straight to a server
+of d that waits for one, or puts it in a free waiting place; otherwise it is *blocked*, holding
+the part, until a server of d takes that part directly or a waiting place frees (the part moves
+in at that instant). So a merge or assembly station with buffer 0 holds nothing in front of it,
+and at most ``buffer_after`` parts ever wait on an edge. Waiting servers are served first come,
+first served, and the part is handed over at the moment the other side acts, so there is no
+race between wake-up and resumption and no zero-length wait.
 
 Taking parts: a station with one input takes from it; with several (a *merge*, rework lanes
 included) it takes from a rework lane first, then from its inputs in turn (round robin), and
@@ -58,23 +58,25 @@ from .streams import Purpose, name_key, stream
 
 
 class Buffer:
-    """Places on one edge; ``parts`` holds the entry times of the parts waiting there.
+    """The waiting places of one edge; ``parts`` holds the parts waiting there (at most
+    ``capacity``; ``free`` counts the places neither taken nor promised).
 
     ``kind`` is "buffer" (between two stations), "rework" (an unlimited rework lane) or "queue"
-    (the input queue of an arrival stream). ``part_waiters`` may be shared by all the input edges
-    of a merge station; such edges are ``tagged``: they hand over ``(entry, edge)``.
+    (the input queue of an arrival stream). ``part_waiters`` (downstream servers waiting for a
+    part) may be shared by all the input edges of a merge station; such edges are ``tagged``:
+    they hand over ``(part, edge)``. ``slot_waiters`` holds blocked upstream servers as
+    ``[event, part, movable]``; ``movable`` is false while the server is down.
     """
 
     __slots__ = ("capacity", "free", "parts", "part_waiters", "slot_waiters", "area", "t_last",
                  "max_level", "upstream", "downstream", "kind", "tagged")
 
-    def __init__(self, capacity: float, places: float, upstream: Optional[str] = None,
-                 downstream: str = "", kind: str = "buffer"):
+    def __init__(self, capacity: float, upstream: Optional[str] = None, downstream: str = "",
+                 kind: str = "buffer"):
         self.capacity = capacity
-        self.free = places
+        self.free = capacity
         self.parts: deque[float] = deque()
         self.part_waiters: deque[simpy.Event] = deque()
-        # Blocked upstream servers: [event, entry time of their part, part may be moved in].
         self.slot_waiters: deque[list] = deque()
         self.area = 0.0  # ∫ level dt
         self.t_last = 0.0
@@ -84,47 +86,88 @@ class Buffer:
         self.kind = kind
         self.tagged = False
 
-    def take(self, now: float) -> float:
-        parts = self.parts
-        self.area += len(parts) * (now - self.t_last)
-        self.t_last = now
-        return parts.popleft()
+    def take(self, now: float):
+        """The next part for a downstream server, or None (then it waits in ``part_waiters``).
 
-    def put(self, now: float, entry: float, count_max: bool = True) -> None:
-        if self.part_waiters:
-            self.part_waiters.popleft().succeed((entry, self) if self.tagged else entry)
-            return
-        parts = self.parts
-        n = len(parts)
-        self.area += n * (now - self.t_last)
-        self.t_last = now
-        parts.append(entry)
-        if count_max and n >= self.max_level:
-            self.max_level = n + 1
-
-    def release(self, now: float) -> None:
-        """A part that came from this edge left its downstream server.
-
-        The freed place goes to the first blocked upstream server still waiting, whose finished
-        part moves in at once (so the releasing server, which takes its next part before anything
-        else happens, never sees a zero-length starved state), unless that server is down: then
-        it gets the place (the event's value is this edge) and puts its part once repaired. The
-        momentary extra part is taken in the same step, so it does not count towards
-        ``max_level``. A waiter served by another edge meanwhile (``first_free``) is skipped.
+        From the waiting places first; the place it frees goes at once to the first blocked
+        upstream server, whose part moves in (so nobody sees a zero-length wait), or, if that
+        server is down, is promised to it (the event's value is this edge) for when it is
+        repaired. With no part waiting, the first blocked upstream server that is not down has
+        its finished part pulled straight in (a server that is down offers its part again when
+        repaired).
         """
+        parts = self.parts
+        if parts:
+            self.area += len(parts) * (now - self.t_last)
+            self.t_last = now
+            part = parts.popleft()
+            self._place_freed(now)
+            return part
+        waiters = self.slot_waiters
+        while waiters and waiters[0][0].triggered:
+            waiters.popleft()
+        for waiter in waiters:  # a server that is down keeps its turn but cannot hand over
+            if waiter[2] and not waiter[0].triggered:
+                waiters.remove(waiter)
+                waiter[0].succeed(None)
+                return waiter[1]
+        return None
+
+    def offer(self, now: float, part) -> bool:
+        """Hand a finished part on if a downstream server waits for it or a place is free."""
+        waiters = self.part_waiters
+        while waiters:
+            ev = waiters.popleft()
+            if ev.triggered:
+                continue  # an assembly server that waited on several inputs, served by another
+            ev.succeed((part, self) if self.tagged else part)
+            return True
+        if self.free > 0:
+            self.free -= 1
+            self._append(now, part)
+            return True
+        return False
+
+    def put_promised(self, now: float, part) -> None:
+        """Put a part into the waiting place this edge promised earlier (see ``take``)."""
+        waiters = self.part_waiters
+        while waiters:
+            ev = waiters.popleft()
+            if ev.triggered:
+                continue
+            ev.succeed((part, self) if self.tagged else part)
+            self._place_freed(now)  # the promised place was not needed after all
+            return
+        self._append(now, part)
+
+    def _place_freed(self, now: float) -> None:
+        """A waiting place is free: the first blocked upstream server's part moves in (or, if
+        that server is down, the place is promised to it); else it stays free."""
         waiters = self.slot_waiters
         while waiters:
             waiter = waiters.popleft()
             ev = waiter[0]
             if ev.triggered:
-                continue
+                continue  # served by another edge meanwhile (first_free)
             if waiter[2]:
-                self.put(now, waiter[1], count_max=False)
+                parts = self.parts
+                self.area += len(parts) * (now - self.t_last)
+                self.t_last = now
+                parts.append(waiter[1])
                 ev.succeed(None)
             else:
                 ev.succeed(self)
             return
         self.free += 1
+
+    def _append(self, now: float, part) -> None:
+        parts = self.parts
+        n = len(parts)
+        self.area += n * (now - self.t_last)
+        self.t_last = now
+        parts.append(part)
+        if n >= self.max_level:
+            self.max_level = n + 1
 
     def flush(self, now: float) -> None:
         self.area += len(self.parts) * (now - self.t_last)
@@ -208,27 +251,28 @@ class Line:
         for st in self.stations:
             spec = st.spec
             if spec.arrivals is not None:
-                queue = _capacity(spec.arrivals.queue)
-                edge = Buffer(queue, queue + spec.servers, None, spec.name, "queue")
+                edge = Buffer(_capacity(spec.arrivals.queue), None, spec.name, "queue")
                 st.inputs.append((edge, 1))
                 self.buffers.append(edge)
             for name in spec.inputs:
                 up = by_name[name]
                 q = spec.quantity_from(name)
-                b = _capacity(up.spec.buffer_after)
-                edge = Buffer(b, b + spec.servers * q, name, spec.name)
+                edge = Buffer(_capacity(up.spec.buffer_after), name, spec.name)
                 st.inputs.append((edge, q))
                 up.outputs.append(edge)
                 self.buffers.append(edge)
         for st in self.stations:
             if st.spec.rework is not None:
                 target = by_name[st.spec.rework.to]
-                lane = Buffer(math.inf, math.inf, st.spec.name, target.spec.name, "rework")
+                lane = Buffer(math.inf, st.spec.name, target.spec.name, "rework")
                 st.rework_lane = lane
                 target.lanes.append(lane)
                 self.buffers.append(lane)
-        for st in self.stations:  # a merge: every input edge wakes the same waiting servers
-            if len(st.inputs) + len(st.lanes) > 1 and st.spec.assembly is None:
+        for st in self.stations:
+            if st.spec.assembly is not None:  # an assembly server may wait on several inputs
+                for edge, _ in st.inputs:
+                    edge.tagged = True
+            elif len(st.inputs) + len(st.lanes) > 1:  # a merge: every input wakes the same servers
                 for edge in [e for e, _ in st.inputs] + st.lanes:
                     edge.part_waiters = st.shared_waiters
                     edge.tagged = True
@@ -304,20 +348,18 @@ class Line:
             now = env.now
             yield env.timeout(advance(now, interarrival()) - now)
             now = env.now
-            if queue.free:
-                queue.free -= 1
-                dest = queue
+            part = (now, new_variant()) if new_variant else now
+            if queue.offer(now, part):
+                self.entered += 1
+                self._wip_change(now, +1)
             elif lose:
                 self.lost += 1
-                continue
-            else:  # blocked: the arrival clock pauses until a place frees; the part enters then
-                waiter = [env.event(), None, False]  # not movable: we put it ourselves
+            else:  # the source is blocked: its clock pauses until the part moves in
+                self.entered += 1
+                self._wip_change(now, +1)
+                waiter = [env.event(), part, True]
                 queue.slot_waiters.append(waiter)
-                dest = yield waiter[0]
-                now = env.now
-            self.entered += 1
-            self._wip_change(now, +1)
-            dest.put(now, (now, new_variant()) if new_variant else now)
+                yield waiter[0]
 
     def _variant_source(self, station: StationRuntime):
         """Variant index of each new part at a source: a draw from the mix, or the sequence."""
@@ -369,7 +411,6 @@ class Line:
         assembly = spec.assembly is not None
         merge = not assembly and len(station.inputs) + len(lanes) > 1
         inp = station.inputs[0][0] if len(station.inputs) == 1 and not merge and not assembly else None
-        kit: list[Buffer] = [e for e, q in station.inputs for _ in range(q)] if assembly else []
         # Output side.
         outs = station.outputs
         out = outs[0] if len(outs) == 1 else None
@@ -435,10 +476,11 @@ class Line:
             now = env.now
             return timeout(repair_end(now, repair_time()) - now)
 
-        def wait_with_failures(ev, waiting_state, waiter=None):
+        def wait_with_failures(ev, waiting_state, waiter=None, edges=()):
             """Scheduled basis: wait for ``ev`` while the failure clock keeps running.
 
-            ``waiter`` (when blocked): while down, the finished part may not be moved out.
+            ``waiter`` (when blocked, on ``edges``): while down, the finished part may not be
+            moved out; once repaired it is offered again.
             """
             while True:
                 if fclock.event is None:
@@ -457,37 +499,49 @@ class Line:
                     return ev.value
                 if waiter is not None:
                     waiter[2] = True
+                    for edge in edges:
+                        if edge.offer(env.now, waiter[1]):
+                            ev.succeed(None)  # stale entries in other edges are skipped
+                            return None
                 switch(env.now, waiting_state)
 
-        def wait_part(waiters):
+        def wait_part(waiting):
+            """Wait for a part from an edge (or, given a list of edges, from any of them)."""
             switch(env.now, STARVED)
             ev = event()
-            waiters.append(ev)
+            if isinstance(waiting, list):
+                for edge in waiting:
+                    edge.part_waiters.append(ev)
+            else:
+                waiting.append(ev)
             if scheduled:
                 return (yield from wait_with_failures(ev, STARVED))
             return (yield ev)
 
         def take_merge():
-            """A part from a rework lane first, then from the inputs in turn; the edge too."""
+            """A part from a rework lane first, then from the inputs in turn, waiting parts
+            before blocked upstream servers' parts; ``(part, edge)`` or None."""
             now = env.now
             for lane in lanes:
                 if lane.parts:
                     return lane.take(now), lane
-            n = len(station.inputs)
-            for j in range(n):
-                edge = station.inputs[(station.turn + j) % n][0]
-                if edge.parts:
-                    station.turn = (station.turn + j + 1) % n
-                    return edge.take(now), edge
+            inputs = station.inputs
+            n = len(inputs)
+            for pulling in (False, True):
+                for j in range(n):
+                    edge = inputs[(station.turn + j) % n][0]
+                    if edge.slot_waiters if pulling else edge.parts:
+                        got = edge.take(now)
+                        if got is not None:
+                            station.turn = (station.turn + j + 1) % n
+                            return got, edge
             return None
 
-        held = inp  # the edge(s) whose place the unit in process holds
         while True:
             # 1. Take a part, or a kit (a source with unlimited supply is never starved).
             if inp is not None:
-                if inp.parts:
-                    part = inp.take(env.now)
-                else:
+                part = inp.take(env.now)
+                if part is None:
                     part = yield from wait_part(inp.part_waiters)
             elif unlimited:
                 if not continuous:
@@ -502,44 +556,53 @@ class Line:
                     part = (now, station.new_variant()) if products else now
                     self.entered += 1
                     self._wip_change(now, +1)
-                    held = None
                 else:
-                    part, held = got
+                    part = got[0]
             elif merge:
                 got = take_merge()
                 if got is None:
                     got = yield from wait_part(station.shared_waiters)
-                part, held = got
-            elif not products:  # assembly: collect the bill of materials input by input
-                part = math.inf
-                for edge in kit:
-                    if edge.parts:
-                        e = edge.take(env.now)
-                    else:
-                        e = yield from wait_part(edge.part_waiters)
-                    if e < part:
-                        part = e
-                self.consumed += len(kit)
+                part = got[0]
+            else:  # assembly: collect the bill of materials from all inputs at once
+                now = env.now
+                if products:  # the first input's part carries the unit's variant
+                    first = first_edge.take(now)
+                    if first is None:
+                        first = (yield from wait_part([first_edge]))[0]
+                    entry, variant = first
+                    need = [[first_edge, first_q - 1]] + [[e, qs[variant]] for e, qs in others]
+                    taken = 1
+                else:
+                    entry = math.inf
+                    need = [[e, q] for e, q in station.inputs]
+                    taken = 0
+                while True:
+                    now = env.now
+                    for item in need:
+                        while item[1]:
+                            got = item[0].take(now)
+                            if got is None:
+                                break
+                            item[1] -= 1
+                            taken += 1
+                            e = got[0] if products else got
+                            if e < entry:
+                                entry = e
+                    waiting = [item[0] for item in need if item[1]]
+                    if not waiting:
+                        break
+                    got, edge = yield from wait_part(waiting)
+                    for item in need:
+                        if item[0] is edge:
+                            item[1] -= 1
+                    taken += 1
+                    e = got[0] if products else got
+                    if e < entry:
+                        entry = e
+                part = (entry, variant) if products else entry
+                self.consumed += taken
                 self.assembled += 1
-                self._wip_change(env.now, 1 - len(kit))
-            else:  # assembly by variant: the first input's part decides the bill of materials
-                kit = []
-                entry, variant = math.inf, None
-                for edge, quantities in [(first_edge, None)] * first_q + others:
-                    for _ in range(1 if quantities is None else quantities[variant]):
-                        if edge.parts:
-                            e = edge.take(env.now)
-                        else:
-                            e = yield from wait_part(edge.part_waiters)
-                        kit.append(edge)
-                        if variant is None:
-                            variant = e[1]
-                        if e[0] < entry:
-                            entry = e[0]
-                part = (entry, variant)
-                self.consumed += len(kit)
-                self.assembled += 1
-                self._wip_change(env.now, 1 - len(kit))
+                self._wip_change(env.now, 1 - taken)
             if products:
                 variant = part[1]
                 if setup_time is not None and last_variant is not None and variant != last_variant:
@@ -587,7 +650,7 @@ class Line:
             if scrap_p > 0 and scrap_u() < scrap_p:
                 self._depart(env.now, part, good=False)
             elif rework_p > 0 and rework_u() < rework_p:
-                rework_lane.put(env.now, part)
+                rework_lane.offer(env.now, part)
             elif sink:
                 self._depart(env.now, part, good=True)
             else:
@@ -603,28 +666,21 @@ class Line:
                 else:  # first_free
                     dest = None
                     for edge in outs:
-                        if edge.free:
+                        if edge.part_waiters or edge.free > 0:
                             dest = edge
                             break
-                if dest is not None and dest.free:
-                    dest.free -= 1
-                    dest.put(env.now, part)
-                else:
+                if dest is None or not dest.offer(env.now, part):
                     switch(env.now, BLOCKED)
                     waiter = [event(), part, True]
-                    for edge in ([dest] if dest is not None else outs):
+                    edges = [dest] if dest is not None else outs
+                    for edge in edges:
                         edge.slot_waiters.append(waiter)
                     if scheduled:
-                        reserved = yield from wait_with_failures(waiter[0], BLOCKED, waiter)
+                        promised = yield from wait_with_failures(waiter[0], BLOCKED, waiter, edges)
                     else:
-                        reserved = yield waiter[0]
-                    if reserved is not None:
-                        reserved.put(env.now, part)
-            if held is not None:
-                held.release(env.now)
-            elif assembly:
-                for edge in kit:
-                    edge.release(env.now)
+                        promised = yield waiter[0]
+                    if promised is not None:
+                        promised.put_promised(env.now, part)
 
     # -- statistics -------------------------------------------------------------------------
     def flush(self, now: float) -> None:
