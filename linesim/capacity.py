@@ -105,16 +105,26 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
     ref_s = build_calendar(scenario.output_calendar()).scheduled_s_per_period
     scale = [build_calendar(scenario.station_calendar(st)).scheduled_s_per_period / ref_s
              for st in stations]
-    a_ub, b_ub = [], []
+    a_ub, b_ub, labels = [], [], []  # labels: what each ceiling row stands for
     for i, st in enumerate(stations):
         r = [0.0] * nvar
         r[i] = 1.0
+        labels.append(st.name)
         a_ub.append(r)
         b_ub.append(st.capacity_per_s(products) * scale[i])
+    for u, d in edges:  # a conveyor carries at most capacity / transfer time
+        conv = stations[index[u]].conveyor
+        if conv is not None:
+            r = [0.0] * nvar
+            r[e_index[(u, d)]] = 1.0
+            labels.append(f"conveyor {u} -> {d}")
+            a_ub.append(r)
+            b_ub.append(conv.capacity / conv.transfer_time * scale[index[u]])
     for i in sources:
         if stations[i].arrivals is not None:
             r = [0.0] * nvar
             r[s_index[i]] = 1.0
+            labels.append(f"arrivals at {stations[i].name}")
             a_ub.append(r)
             b_ub.append(1.0 / stations[i].arrivals.interarrival.mean_s())
     c = [0.0] * nvar
@@ -125,12 +135,12 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
         raise ValueError(f"no steady flow through this plant ({res.message})")
     x = list(res.x[:n])
     marginals = list(res.ineqlin.marginals)
-    binding = [i for i in range(n)
-               if x[i] >= stations[i].capacity_per_s(products) * scale[i] * (1 - 1e-9)]
+    slack = list(res.ineqlin.residual)
+    binding = [j for j in range(len(b_ub)) if slack[j] <= 1e-9 * max(b_ub[j], 1e-12)]
     if binding:
-        limit = stations[min(binding, key=lambda i: (marginals[i], i))].name
-    else:  # limited by arrivals
-        limit = stations[sources[0]].name if sources else stations[0].name
+        limit = labels[min(binding, key=lambda j: (marginals[j], j))]
+    else:
+        limit = stations[0].name
     return x, float(res.x[y]), limit
 
 

@@ -174,6 +174,102 @@ class Buffer:
         self.t_last = now
 
 
+class Conveyor(Buffer):
+    """An accumulating conveyor: a part needs ``transfer_s`` (scheduled time) to reach the end,
+    where parts queue for the downstream station; at most ``capacity`` parts are on it, moving
+    or waiting. Nothing is handed over before its transfer is done, so a downstream server never
+    pulls straight from a blocked upstream one. ``area`` integrates the whole content.
+
+    One SimPy process per conveyor (``run``) moves parts from the moving section to the end.
+    """
+
+    __slots__ = ("transfer_s", "moving", "advance", "wake", "env")
+
+    def __init__(self, env: simpy.Environment, capacity: float, transfer_s: float, advance,
+                 upstream: str, downstream: str):
+        super().__init__(capacity, upstream, downstream, "conveyor")
+        self.env = env
+        self.transfer_s = transfer_s
+        self.advance = advance
+        self.moving: deque = deque()  # (arrival time at the end, part)
+        self.wake: Optional[simpy.Event] = None
+
+    def _content_change(self, now: float, delta: int) -> None:
+        n = len(self.moving) + len(self.parts)
+        self.area += n * (now - self.t_last)
+        self.t_last = now
+        if delta > 0 and n + delta > self.max_level:
+            self.max_level = n + delta
+
+    def _load(self, now: float, part) -> None:
+        self._content_change(now, +1)
+        self.moving.append((self.advance(now, self.transfer_s), part))
+        if self.wake is not None and not self.wake.triggered:
+            self.wake.succeed()
+
+    def offer(self, now: float, part) -> bool:
+        if self.free > 0:
+            self.free -= 1
+            self._load(now, part)
+            return True
+        return False
+
+    def put_promised(self, now: float, part) -> None:
+        self._load(now, part)
+
+    def take(self, now: float):
+        parts = self.parts
+        if not parts:
+            return None
+        self._content_change(now, -1)
+        part = parts.popleft()
+        self._place_freed(now)
+        return part
+
+    def _place_freed(self, now: float) -> None:
+        waiters = self.slot_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            ev = waiter[0]
+            if ev.triggered:
+                continue
+            if waiter[2]:
+                self._load(now, waiter[1])
+                ev.succeed(None)
+            else:
+                ev.succeed(self)
+            return
+        self.free += 1
+
+    def flush(self, now: float) -> None:
+        self._content_change(now, 0)
+
+    def run(self):
+        env = self.env
+        moving = self.moving
+        while True:
+            if not moving:
+                self.wake = env.event()
+                yield self.wake
+                self.wake = None
+            arrive, part = moving[0]
+            if arrive > env.now:
+                yield env.timeout(arrive - env.now)
+            moving.popleft()
+            now = env.now
+            waiters = self.part_waiters
+            while waiters:
+                ev = waiters.popleft()
+                if ev.triggered:
+                    continue
+                ev.succeed((part, self) if self.tagged else part)
+                self._content_change(now, -1)
+                self._place_freed(now)
+                break
+            else:
+                self.parts.append(part)  # accumulates at the end (content unchanged)
+
+
 class StationRuntime:
     """A station's servers' clocks, its edges, and its activity for the bottleneck detector."""
 
@@ -257,7 +353,13 @@ class Line:
             for name in spec.inputs:
                 up = by_name[name]
                 q = spec.quantity_from(name)
-                edge = Buffer(_capacity(up.spec.buffer_after), name, spec.name)
+                conv = up.spec.conveyor
+                if conv is not None:
+                    edge = Conveyor(env, _capacity(conv.capacity), conv.transfer_time,
+                                    by_name[name].calendar.advance, name, spec.name)
+                    env.process(edge.run())
+                else:
+                    edge = Buffer(_capacity(up.spec.buffer_after), name, spec.name)
                 st.inputs.append((edge, q))
                 up.outputs.append(edge)
                 self.buffers.append(edge)

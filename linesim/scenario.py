@@ -100,6 +100,15 @@ class Rework(_Frozen):
     fraction: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]
 
 
+class ConveyorSpec(_Frozen):
+    """An accumulating conveyor to the next station instead of a buffer: each part travels
+    ``transfer_time`` (on scheduled time) and waits at the end; at most ``capacity`` parts on
+    it, moving or waiting (the upstream station is blocked while it is full)."""
+
+    transfer_time: PosDuration
+    capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)]
+
+
 class Arrivals(_Frozen):
     """Parts arrive at a source station from outside with random interarrival times.
 
@@ -208,6 +217,7 @@ class Station(_Frozen):
         dict[str, Annotated[int, Field(ge=0, le=1000, strict=True)]],
     ]]] = None
     buffer_after: Capacity = 0
+    conveyor: Optional[ConveyorSpec] = None
     routing: Optional[RoutingSpec] = None
     rework: Optional[Rework] = None
     arrivals: Optional[Arrivals] = None
@@ -231,6 +241,8 @@ class Station(_Frozen):
                 raise ValueError("cycle_time must have a mean > 0")
         if self.scrap >= 1:
             raise ValueError("scrap must be < 1 (a station that scraps everything makes nothing)")
+        if self.conveyor is not None and self.buffer_after:
+            raise ValueError("give either buffer_after or conveyor (the conveyor is the buffer)")
         if self.rework is not None and self.scrap + self.rework.fraction >= 1:
             raise ValueError("scrap + rework fraction must be < 1")
         return self
@@ -455,6 +467,9 @@ class Scenario(_Frozen):
         sinks = [name for name, succ in successors.items() if not succ]
         for name in sinks:
             st = self.stations[index[name]]
+            if st.conveyor is not None:
+                raise PlacedError(f"station {name!r} has a conveyor, but nothing follows it",
+                                  "stations", index[name], "conveyor")
             if st.buffer_after:
                 raise PlacedError(
                     f"station {name!r} has buffer_after {st.buffer_after}, but nothing follows it "
