@@ -94,8 +94,9 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
         if st.is_source:
             row([(i, 1.0), (s_index[i], -1.0)] + lanes)
         elif st.assembly is not None:
-            for u in st.inputs:
-                row([(e_index[(u, st.name)], 1.0), (i, -st.mean_quantity_from(u, shares))])
+            for u in st.inputs:  # kits are made for the units that are not reworked ones
+                q = st.mean_quantity_from(u, shares)
+                row([(e_index[(u, st.name)], 1.0), (i, -q)] + [(k, -p * q) for k, p in lanes])
         else:
             row([(i, 1.0)] + [(e_index[(u, st.name)], -1.0) for u in st.inputs] + lanes)
     row([(y, 1.0)] + [(i, -good(st)) for i, st in enumerate(stations) if not successors[st.name]])

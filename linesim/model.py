@@ -665,6 +665,8 @@ class Line:
                 if got is None:
                     got = yield from wait_part(station.shared_waiters)
                 part = got[0]
+            elif lanes and any(lane.parts for lane in lanes):  # a reworked unit: no new kit
+                part = take_merge()[0]
             else:  # assembly: collect the bill of materials from all inputs at once
                 now = env.now
                 if products:  # the first input's part carries the unit's variant
