@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainSerializer,
     Tag,
     field_validator,
     model_validator,
@@ -180,6 +181,8 @@ def _cycle_kind(value) -> str:
 CycleTime = Annotated[
     Union[Annotated[RandomDuration, Tag("one")], Annotated[ByProduct, Tag("per_product")]],
     Discriminator(_cycle_kind),
+    # Serialise each value as its own model (pydantic cannot pick the branch of this union).
+    PlainSerializer(lambda value: value.model_dump(mode="json")),
 ]
 
 
