@@ -159,7 +159,7 @@ def capacity_check(scenario: Scenario) -> CapacityCheck:
             cycle_time_s=st.mean_cycle_s(scenario.products),
             servers=st.servers,
             availability=st.availability(),
-            effective_cycle_s=1.0 / per_s if per_s > 0 else math.inf,
+            effective_cycle_s=1.0 / per_s if 0 < per_s < math.inf else math.inf,
             ceiling_per_h=per_s * HOUR,
         ))
     target = scenario.target.annual_output if scenario.target else None

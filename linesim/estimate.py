@@ -63,6 +63,10 @@ def prob_at_least(values: Sequence[float], threshold: float) -> float:
     return float(1.0 - stdtr(n - 1, (threshold - mean) / scale))
 
 
+def _finite(x: float) -> Optional[float]:
+    return x if math.isfinite(x) else None
+
+
 def _mean(xs: list[Optional[float]]) -> Optional[float]:
     xs = [x for x in xs if x is not None]
     return float(np.mean(xs)) if xs else None
@@ -118,9 +122,9 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
             "ceiling_per_year": capacity.ceiling_per_year,
             "ceiling_24_7_per_year": capacity.ceiling_24_7_per_year,
             "required_cycle_s": capacity.required_cycle_s,
-            "stations": [
-                {"name": s.name, "effective_cycle_s": s.effective_cycle_s,
-                 "ceiling_per_hour": s.ceiling_per_h, "availability": s.availability}
+            "stations": [  # None: the best flow does not use the station
+                {"name": s.name, "effective_cycle_s": _finite(s.effective_cycle_s),
+                 "ceiling_per_hour": _finite(s.ceiling_per_h), "availability": s.availability}
                 for s in capacity.stations
             ],
         },

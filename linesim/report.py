@@ -53,6 +53,8 @@ def summary_renderable(summary: dict) -> Group:
 
     key.add_row(f"annual output ({unit}s)", _n(annual["mean"]), ci(annual, 0))
     key.add_row(f"throughput ({unit}s per scheduled h)", _n(tph["mean"], 2), ci(tph, 2))
+    for variant, per_year in (summary.get("annual_output_by_product") or {}).items():
+        key.add_row(f"  of which {variant}", _n(per_year), "")
     if summary.get("target"):
         t = summary["target"]
         key.add_row("P(one year ≥ target)", f"{t['probability']:.3f}",
