@@ -100,6 +100,7 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
     summary: dict = {
         "scenario": scenario.name,
         "unit": scenario.unit,
+        "structure": "line" if scenario.is_serial() else "plant",
         "linesim_version": __version__,
         "stream_scheme": SCHEME_VERSION,
         "seed": scenario.run.seed,
@@ -163,11 +164,12 @@ def verdict(summary: dict) -> str:
     hours = summary["scheduled_hours_per_year"]
     ci = annual["ci95"]
     ci_text = f" (95% CI {_n(ci[0])}–{_n(ci[1])})" if ci else ""
-    made = f"The line makes {_n(annual['mean'])} {units} a year{ci_text} on {_n(hours)} scheduled hours"
+    what = summary.get("structure", "line")
+    made = f"The {what} makes {_n(annual['mean'])} {units} a year{ci_text} on {_n(hours)} scheduled hours"
     limit = (f"Its ceiling is {_n(cap['ceiling_per_year'])} a year at the limiting station "
              f"{cap['limiting_station']} ({_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
     held = summary["bottleneck"]
-    held_text = f"; {held} holds the line back most often" if held else ""
+    held_text = f"; {held} holds the {what} back most often" if held else ""
     target = summary["target"]
     if target is None:
         return f"{made}. {limit}{held_text}."
@@ -181,7 +183,7 @@ def verdict(summary: dict) -> str:
         head = (f"NO: {goal} {units} a year is reached with probability only {p:.2f} "
                 f"(< {target['confidence']:.2f} required).")
     if cap["ceiling_24_7_per_year"] < target["annual_output"]:
-        why = (f" Out of reach of this line even 24/7/365: it needs an effective cycle of "
+        why = (f" Out of reach of this {what} even 24/7/365: it needs an effective cycle of "
                f"{need:.1f} s under this calendar, and a second line or a much shorter cycle.")
     elif cap["ceiling_per_year"] < target["annual_output"]:
         why = (f" Out of reach under this calendar: it needs an effective cycle of {need:.1f} s "
