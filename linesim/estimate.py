@@ -83,6 +83,14 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
             row[state] = float(np.mean([r.stations[i].shares[state] for r in results]))
         row["bottleneck_share"] = float(np.mean([r.stations[i].bottleneck_share for r in results]))
         row["failures_per_replication"] = float(np.mean([r.stations[i].failures for r in results]))
+        # How often and how long it waits for parts: episodes a year, and their mean length in
+        # scheduled seconds (its servers' starved time over their episodes).
+        episodes = [r.stations[i].starved_episodes for r in results]
+        row["starved_episodes_per_year"] = float(np.mean(
+            [e * r.scheduled_s_per_year / r.scheduled_s for e, r in zip(episodes, results)]))
+        starved_s = sum(r.stations[i].shares["starved"] * r.observed_s * spec.servers
+                        for r in results)
+        row["starved_mean_s"] = starved_s / sum(episodes) if sum(episodes) else None
         row["availability_nominal"] = spec.availability()
         station_rows.append(row)
     buffers = [

@@ -814,6 +814,7 @@ class Line:
             "lead_sum_s": self.lead_sum_s,
             "sojourn_sum_s": self.sojourn_sum_s,
             "state_s": [[list(c.acc) for c in st.clocks] for st in self.stations],
+            "starved_episodes": [sum(c.starts[STARVED] for c in st.clocks) for st in self.stations],
             "failures": [st.failures for st in self.stations],
             "buffer_area": [b.area for b in self.buffers],
             "buffer_level": [len(b.parts) for b in self.buffers],

@@ -36,7 +36,8 @@ REPLICATION_COLUMNS = [
     "replication", "output", "scrapped", "throughput_per_h", "annual_output", "wip_mean",
     "lead_time_mean_s", "scheduled_s", "observed_s", "bottleneck",
 ]
-STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures"]
+STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures",
+                   "starved_episodes"]
 BUFFER_COLUMNS = ["replication", "after", "before", "kind", "capacity", "mean_level", "max_level"]
 
 
@@ -78,6 +79,7 @@ def stations_table(results: list[RunResult]) -> pd.DataFrame:
     rows = [{
         "replication": r.replication, "station": s.name, "servers": s.servers, **s.shares,
         "bottleneck_share": s.bottleneck_share, "failures": s.failures,
+        "starved_episodes": s.starved_episodes,
     } for r in results for s in r.stations]
     return pd.DataFrame(rows, columns=STATION_COLUMNS)
 

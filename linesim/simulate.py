@@ -31,6 +31,7 @@ class StationStats:
     shares: dict[str, float]  # of calendar time after warm-up, averaged over servers; sum to 1
     failures: int
     bottleneck_share: float  # of scheduled time after warm-up, momentary bottleneck
+    starved_episodes: int = 0  # times a server of it began waiting for a part (all servers)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             servers=st.spec.servers,
             shares={name: totals[j] / denom for j, name in enumerate(STATE_NAMES)},
             failures=after["failures"][i] - before["failures"][i],
+            starved_episodes=after["starved_episodes"][i] - before["starved_episodes"][i],
             bottleneck_share=bottleneck_s[i] / scheduled_s if scheduled_s > 0 else 0.0,
         ))
     buffers = [

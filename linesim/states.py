@@ -28,13 +28,14 @@ class StateClock:
     default) keeps every change point ``(t, state)`` for short runs and tests.
     """
 
-    __slots__ = ("acc", "state", "since_t", "since_s", "_sched", "_on_activity", "trace",
+    __slots__ = ("acc", "starts", "state", "since_t", "since_s", "_sched", "_on_activity", "trace",
                  "_ref_sched")
 
     def __init__(self, sched: Callable[[float], float], t0: float, state: int,
                  on_activity: Callable[[float, bool], None], trace: bool = False,
                  ref_sched: Optional[Callable[[float], float]] = None):
         self.acc = [0.0] * len(STATE_NAMES)
+        self.starts = [0] * len(STATE_NAMES)  # times each state was entered (episodes)
         self.state = state
         self.since_t = t0
         self.since_s = sched(t0)
@@ -56,6 +57,7 @@ class StateClock:
         self.since_s = s
         if state != old:
             self.state = state
+            self.starts[state] += 1
             if ACTIVE[state] != ACTIVE[old]:
                 ref = self._ref_sched
                 self._on_activity(s if ref is None else ref(now), ACTIVE[state])

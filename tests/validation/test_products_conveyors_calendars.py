@@ -147,3 +147,18 @@ def test_feeder_on_fewer_hours_starves_the_line():
     assert r.throughput_per_h == pytest.approx(expected, rel=0.01)
     assert capacity_check(sc).ceiling_per_h == pytest.approx(expected)
     assert capacity_check(sc).limiting_station == "feeder"
+
+
+def test_starvation_episodes_count_and_length():
+    """S1 = 20 s feeds S2 = 10 s: S2 waits 10 s for every part, once per part, so it has one
+    starved episode per part of mean length 10 s (how often and how long it starves)."""
+    from linesim.capacity import capacity_check as cap
+    from linesim.estimate import summarize
+
+    sc = network([{"name": "S1", "cycle_time": 20}, {"name": "S2", "cycle_time": 10}],
+                 run={"horizon": "1 d", "warmup": 100})
+    r = run_replication(sc, 0)
+    assert abs(r.stations[1].starved_episodes - r.output) <= 1
+    row = summarize(sc, [r], cap(sc))["stations"][1]
+    assert row["starved_mean_s"] == pytest.approx(10.0, rel=1e-3)
+    assert row["starved_episodes_per_year"] == pytest.approx(180 * 24 * 365, rel=1e-3)
