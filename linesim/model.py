@@ -113,14 +113,20 @@ class Buffer:
                 return waiter[1]
         return None
 
-    def offer(self, now: float, part) -> bool:
-        """Hand a finished part on if a downstream server waits for it or a place is free."""
+    def _hand_to_waiting(self, part) -> bool:
+        """Give the part to the first downstream server waiting for one, if any."""
         waiters = self.part_waiters
         while waiters:
             ev = waiters.popleft()
             if ev.triggered:
                 continue  # an assembly server that waited on several inputs, served by another
             ev.succeed((part, self) if self.tagged else part)
+            return True
+        return False
+
+    def offer(self, now: float, part) -> bool:
+        """Hand a finished part on if a downstream server waits for it or a place is free."""
+        if self._hand_to_waiting(part):
             return True
         if self.free > 0:
             self.free -= 1
@@ -130,15 +136,10 @@ class Buffer:
 
     def put_promised(self, now: float, part) -> None:
         """Put a part into the waiting place this edge promised earlier (see ``take``)."""
-        waiters = self.part_waiters
-        while waiters:
-            ev = waiters.popleft()
-            if ev.triggered:
-                continue
-            ev.succeed((part, self) if self.tagged else part)
+        if self._hand_to_waiting(part):
             self._place_freed(now)  # the promised place was not needed after all
-            return
-        self._append(now, part)
+        else:
+            self._append(now, part)
 
     def _place_freed(self, now: float) -> None:
         """A waiting place is free: the first blocked upstream server's part moves in (or, if
@@ -257,15 +258,9 @@ class Conveyor(Buffer):
                 yield env.timeout(arrive - env.now)
             moving.popleft()
             now = env.now
-            waiters = self.part_waiters
-            while waiters:
-                ev = waiters.popleft()
-                if ev.triggered:
-                    continue
-                ev.succeed((part, self) if self.tagged else part)
+            if self._hand_to_waiting(part):
                 self._content_change(now, -1)
                 self._place_freed(now)
-                break
             else:
                 self.parts.append(part)  # accumulates at the end (content unchanged)
 
