@@ -11,8 +11,8 @@ output is the simulated year's output itself; for other horizons it is scaled by
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 import math
+from dataclasses import asdict, dataclass, field
 from typing import Optional, Union
 
 import simpy
