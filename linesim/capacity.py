@@ -4,9 +4,11 @@ Stage: Scenario ─► **capacity** (no SimPy) ─► shown beside the simulated
 
 A station's ceiling is ``servers × A / mean cycle time`` parts per scheduled second (A = its
 availability MTBF / (MTBF + MTTR)). Through the plant's flow (bills of material, routing, scrap,
-rework) each station must start a certain number of parts per unit delivered; the plant's
-ceiling is the best flow that no station's ceiling forbids (a small linear programme; for a
-serial line it is the lowest station ceiling times the yield after it). Blocking, starving and
+rework) each station must start a certain number of parts of each variant per unit delivered;
+the plant's ceiling is the best flow that no station's ceiling forbids (a small linear programme
+over per-variant flows, so a station fed only the L7s by routing is charged the L7 cycle time;
+for a serial line it is the lowest station ceiling times the yield after it). Stations whose
+ceiling equals the plant's are reported as tied. Blocking, starving and
 variability only take away from it. The target check turns the target into the
 effective cycle time it needs under the scenario's calendar, and compares with 24/7/365.
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .calendars import build_calendar
-from .scenario import Scenario
+from .scenario import ByProductRouting, Scenario
 from .units import HOUR, YEAR
 
 
@@ -37,6 +39,7 @@ class CapacityCheck:
     scheduled_hours_per_year: float
     stations: list[StationCapacity]
     limiting_station: str
+    tied_with: tuple[str, ...]  # other stations whose ceiling equals the plant's
     ceiling_per_h: float
     ceiling_per_year: float  # under the scenario's calendar
     ceiling_24_7_per_year: float  # the same line worked 8,760 h a year
@@ -45,34 +48,56 @@ class CapacityCheck:
     target_within_ceiling: Optional[bool]
 
 
-def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
-    """Best steady flow (starts per scheduled second at each station) and the output rate.
+def _time_per_part_s(st, variant: Optional[str], products) -> float:
+    """Mean time one server spends per part of ``variant``: its cycle time plus the expected
+    changeover per part (setup time × the source mix's chance of a variant change)."""
+    times = st.cycle_times()
+    t = (times[None] if None in times else times[variant]).mean_s()
+    if st.setup is not None and products is not None:
+        t += st.setup.time.mean_s() * products.change_probability()
+    return t
 
-    A linear programme: maximise the good units leaving the output stations subject to each
-    station's ceiling (servers × A / mean cycle time), the bills of material, routing fractions,
-    scrap and rework fractions and arrival rates; ``first_free`` splits are free. The limiting
+
+def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
+    """Best steady flow (starts per scheduled second at each station, per variant) and the
+    output rate.
+
+    A linear programme over per-variant flows: maximise the good units leaving the output
+    stations subject to each station's ceiling (Σ flow × time per part ≤ servers × A), the
+    bills of material (the unit's variant is its first input's), routing fractions, routing by
+    product, scrap and rework fractions, conveyors and arrival rates; every source delivers its
+    products' mix. ``first_free`` splits are free (per variant: an upper bound). The limiting
     station is the binding ceiling with the largest shadow price.
     """
     from scipy.optimize import linprog  # only needed here
 
     stations = scenario.stations
     products = scenario.products
-    shares = products.shares() if products else None
+    variants = list(products.names) if products else [None]
+    shares = products.shares() if products else {None: 1.0}
+    nv = len(variants)
     n = len(stations)
     index = {st.name: i for i, st in enumerate(stations)}
     successors = scenario.successors()
     edges = [(u, st.name) for st in stations for u in st.inputs]
-    e_index = {e: n + j for j, e in enumerate(edges)}
+    e_base = {e: nv * (n + j) for j, e in enumerate(edges)}
     sources = [i for i, st in enumerate(stations) if st.is_source]
-    s_index = {i: n + len(edges) + j for j, i in enumerate(sources)}
-    y = n + len(edges) + len(sources)
+    s_index = {i: nv * (n + len(edges)) + j for j, i in enumerate(sources)}
+    y = nv * (n + len(edges)) + len(sources)
     nvar = y + 1
+
+    def xv(i: int, v: int) -> int:
+        return nv * i + v
+
+    def ev(edge, v: int) -> int:
+        return e_base[edge] + v
+
     a_eq, b_eq = [], []
 
     def row(pairs):
         r = [0.0] * nvar
-        for k, v in pairs:
-            r[k] += v
+        for k, val in pairs:
+            r[k] += val
         a_eq.append(r)
         b_eq.append(0.0)
 
@@ -85,59 +110,76 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
             rework_in[index[st.rework.to]].append((i, st.rework.fraction))
     for i, st in enumerate(stations):
         succ = successors[st.name]
-        if succ:
-            row([(e_index[(st.name, d)], 1.0) for d in succ] + [(i, -good(st))])
-            if isinstance(st.routing, dict):
-                for d in succ:
-                    row([(e_index[(st.name, d)], 1.0), (i, -good(st) * st.routing[d])])
-        lanes = [(u, -p) for u, p in rework_in[i]]
-        if st.is_source:
-            row([(i, 1.0), (s_index[i], -1.0)] + lanes)
-        elif st.assembly is not None:
-            for u in st.inputs:  # kits are made for the units that are not reworked ones
-                q = st.mean_quantity_from(u, shares)
-                row([(e_index[(u, st.name)], 1.0), (i, -q)] + [(k, -p * q) for k, p in lanes])
-        else:
-            row([(i, 1.0)] + [(e_index[(u, st.name)], -1.0) for u in st.inputs] + lanes)
-    row([(y, 1.0)] + [(i, -good(st)) for i, st in enumerate(stations) if not successors[st.name]])
+        for v, name in enumerate(variants):
+            lanes = [(xv(u, v), -p) for u, p in rework_in[i]]
+            if succ:
+                row([(ev((st.name, d), v), 1.0) for d in succ] + [(xv(i, v), -good(st))])
+                if isinstance(st.routing, ByProductRouting):
+                    allowed = st.routing.targets(name)
+                    for d in succ:
+                        if d not in allowed:
+                            row([(ev((st.name, d), v), 1.0)])
+                elif isinstance(st.routing, dict):
+                    for d in succ:
+                        row([(ev((st.name, d), v), 1.0), (xv(i, v), -good(st) * st.routing[d])])
+            if st.is_source:
+                row([(xv(i, v), 1.0), (s_index[i], -shares[name])] + lanes)
+            elif st.assembly is not None:  # kits are made for the units that are not reworked
+                first = st.inputs[0]
+                q = st.quantity_from(first, name)
+                row([(ev((first, st.name), v), 1.0), (xv(i, v), -q)] + [(k, -p * q) for k, p in lanes])
+            else:
+                row([(xv(i, v), 1.0)] + [(ev((u, st.name), v), -1.0) for u in st.inputs] + lanes)
+        if st.assembly is not None:
+            for u in st.inputs[1:]:  # their parts' own variants do not matter, only how many
+                pairs = [(ev((u, st.name), w), 1.0) for w in range(nv)]
+                for v, name in enumerate(variants):
+                    q = st.quantity_from(u, name)
+                    pairs += [(xv(i, v), -q)] + [(xv(k, v), p * q) for k, p in rework_in[i]]
+                row(pairs)
+    row([(y, 1.0)] + [(xv(i, v), -good(st)) for i, st in enumerate(stations)
+                      if not successors[st.name] for v in range(nv)])
 
     # A station on its own calendar works (its hours)/(the output's hours) as long: its ceiling
     # per scheduled second of the output calendar scales by that ratio.
     ref_s = build_calendar(scenario.output_calendar()).scheduled_s_per_period
     scale = [build_calendar(scenario.station_calendar(st)).scheduled_s_per_period / ref_s
              for st in stations]
-    a_ub, b_ub, labels = [], [], []  # labels: what each ceiling row stands for
+    # Every ceiling row reads "share of this resource used ≤ 1", so that the shadow prices
+    # (output gained per 100 % more of a resource) compare across stations, conveyors, arrivals.
+    a_ub, labels = [], []  # labels: what each ceiling row stands for
     for i, st in enumerate(stations):
         r = [0.0] * nvar
-        r[i] = 1.0
+        available = st.servers * st.availability() * scale[i]
+        for v, name in enumerate(variants):
+            r[xv(i, v)] = _time_per_part_s(st, name, products) / available
         labels.append(st.name)
         a_ub.append(r)
-        b_ub.append(st.capacity_per_s(products) * scale[i])
     for u, d in edges:  # a conveyor carries at most capacity / transfer time
         conv = stations[index[u]].conveyor
         if conv is not None:
             r = [0.0] * nvar
-            r[e_index[(u, d)]] = 1.0
+            for v in range(nv):
+                r[ev((u, d), v)] = conv.transfer_time / (conv.capacity * scale[index[u]])
             labels.append(f"conveyor {u} -> {d}")
             a_ub.append(r)
-            b_ub.append(conv.capacity / conv.transfer_time * scale[index[u]])
     for i in sources:
         if stations[i].arrivals is not None:
             r = [0.0] * nvar
-            r[s_index[i]] = 1.0
+            r[s_index[i]] = stations[i].arrivals.interarrival.mean_s()
             labels.append(f"arrivals at {stations[i].name}")
             a_ub.append(r)
-            b_ub.append(1.0 / stations[i].arrivals.interarrival.mean_s())
+    b_ub = [1.0] * len(a_ub)
     c = [0.0] * nvar
     c[y] = -1.0
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * nvar,
                   method="highs")
     if res.status != 0:
         raise ValueError(f"no steady flow through this plant ({res.message})")
-    x = list(res.x[:n])
+    x = [[float(res.x[xv(i, v)]) for v in range(nv)] for i in range(n)]
     marginals = list(res.ineqlin.marginals)
     slack = list(res.ineqlin.residual)
-    binding = [j for j in range(len(b_ub)) if slack[j] <= 1e-9 * max(b_ub[j], 1e-12)]
+    binding = [j for j in range(len(b_ub)) if slack[j] <= 1e-9]
     if binding:
         limit = labels[min(binding, key=lambda j: (marginals[j], j))]
     else:
@@ -148,26 +190,36 @@ def _flows(scenario: Scenario) -> tuple[list[float], float, str]:
 def capacity_check(scenario: Scenario) -> CapacityCheck:
     hours = build_calendar(scenario.output_calendar()).scheduled_s_per_period / HOUR
     x, out_per_s, limit = _flows(scenario)
+    products = scenario.products
+    variants = list(products.names) if products else [None]
+    ref_s = hours * HOUR
     stations = []
-    for st, xi in zip(scenario.stations, x):
-        demand = xi / out_per_s if out_per_s > 0 else 0.0  # starts here per unit delivered
+    for st, flows in zip(scenario.stations, x):
+        times = [_time_per_part_s(st, v, products) for v in variants]
+        busy = sum(f * t for f, t in zip(flows, times))  # server-seconds per scheduled second
         own_s = build_calendar(scenario.station_calendar(st)).scheduled_s_per_period
-        per_s = (st.capacity_per_s(scenario.products) * own_s / (hours * HOUR) / demand
-                 if demand > 0 else math.inf)
+        work_s = st.servers * st.availability() * own_s / ref_s  # available per scheduled second
+        # Good units per scheduled hour if this station alone limited the plant: the flow
+        # scaled until this station is fully used.
+        per_s = out_per_s * work_s / busy if busy > 0 else math.inf
         stations.append(StationCapacity(
             name=st.name,
-            cycle_time_s=st.mean_cycle_s(scenario.products),
+            cycle_time_s=busy / sum(flows) if sum(flows) > 0 else st.mean_cycle_s(products),
             servers=st.servers,
             availability=st.availability(),
             effective_cycle_s=1.0 / per_s if 0 < per_s < math.inf else math.inf,
             ceiling_per_h=per_s * HOUR,
         ))
-    target = scenario.target.annual_output if scenario.target else None
     per_h = out_per_s * HOUR
+    tied = [s.name for s in stations if s.ceiling_per_h <= per_h * (1 + 1e-9)]
+    if limit in tied:
+        tied.remove(limit)
+    target = scenario.target.annual_output if scenario.target else None
     return CapacityCheck(
         scheduled_hours_per_year=hours,
         stations=stations,
         limiting_station=limit,
+        tied_with=tuple(tied),
         ceiling_per_h=per_h,
         ceiling_per_year=per_h * hours,
         ceiling_24_7_per_year=per_h * YEAR / HOUR,

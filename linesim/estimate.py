@@ -127,6 +127,7 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
             [r.scrapped * r.scheduled_s_per_year / r.scheduled_s for r in results])),
         "capacity": {
             "limiting_station": capacity.limiting_station,
+            "tied_with": list(capacity.tied_with),
             "ceiling_per_hour": capacity.ceiling_per_h,
             "ceiling_per_year": capacity.ceiling_per_year,
             "ceiling_24_7_per_year": capacity.ceiling_24_7_per_year,
@@ -163,6 +164,10 @@ def _n(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _tied(names: list[str]) -> str:
+    return f" (tied with {', '.join(names)})" if names else ""
+
+
 def verdict(summary: dict) -> str:
     """The answer in plain words."""
     unit = summary["unit"]
@@ -175,7 +180,8 @@ def verdict(summary: dict) -> str:
     what = summary.get("structure", "line")
     made = f"The {what} makes {_n(annual['mean'])} {units} a year{ci_text} on {_n(hours)} scheduled hours"
     limit = (f"Its ceiling is {_n(cap['ceiling_per_year'])} a year at the limiting station "
-             f"{cap['limiting_station']} ({_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
+             f"{cap['limiting_station']}{_tied(cap['tied_with'])} "
+             f"({_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
     held = summary["bottleneck"]
     held_text = f"; {held} holds the {what} back most often" if held else ""
     target = summary["target"]

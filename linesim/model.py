@@ -25,7 +25,8 @@ waits for the first part on any of them; an *assembly* station collects its bill
 input by input and starts when the kit is complete (the unit's entry time is that of its oldest
 component). Handing on: to the one successor; by ``routing`` fractions (drawn per part, then the
 part waits for that successor); or ``first_free`` (the first successor in list order with a free
-place, else the first that frees one). Before that, ``scrap`` and ``rework`` fractions are drawn
+place, else the first that frees one); or ``by_product`` (each variant to its successor, or to
+the first free among its successors). Before that, ``scrap`` and ``rework`` fractions are drawn
 from their own streams.
 
 Failures, ``basis: operating``: the server keeps the processing time left before its next failure;
@@ -52,7 +53,7 @@ import simpy
 from .bottleneck import ActivePeriods
 from .calendars import Calendar, build_calendar
 from .distributions import uniform_sampler
-from .scenario import UNLIMITED, Scenario, Station
+from .scenario import UNLIMITED, ByProductRouting, Scenario, Station
 from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, StateClock
 from .streams import Purpose, name_key, stream
 
@@ -514,6 +515,10 @@ class Line:
         sink = not outs
         routing = spec.routing
         first_free = routing == "first_free" and len(outs) > 1
+        by_variant = None  # routing by product: variant index -> the edges it may go to
+        if isinstance(routing, ByProductRouting) and len(outs) > 1:
+            edge_of = {edge.downstream: edge for edge in outs}
+            by_variant = [[edge_of[d] for d in routing.targets(v)] for v in self.products.names]
         if isinstance(routing, dict) and len(outs) > 1:
             cumulative, total = [], 0.0
             for edge in outs:
@@ -755,6 +760,14 @@ class Line:
             else:
                 if out is not None:
                     dest = out
+                elif by_variant is not None:
+                    allowed = by_variant[part[1]]
+                    dest = allowed[0] if len(allowed) == 1 else None
+                    if dest is None:
+                        for edge in allowed:
+                            if edge.part_waiters or edge.free > 0:
+                                dest = edge
+                                break
                 elif cumulative is not None:
                     u = route_u()
                     dest = outs[-1]
@@ -771,7 +784,8 @@ class Line:
                 if dest is None or not dest.offer(env.now, part):
                     switch(env.now, BLOCKED)
                     waiter = [event(), part, True]
-                    edges = [dest] if dest is not None else outs
+                    edges = ([dest] if dest is not None
+                             else by_variant[part[1]] if by_variant is not None else outs)
                     for edge in edges:
                         edge.slot_waiters.append(waiter)
                     if scheduled:

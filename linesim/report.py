@@ -22,7 +22,8 @@ def _n(x: float | None, digits: int = 0) -> str:
 def capacity_panel(name: str, unit: str, cap: CapacityCheck) -> Panel:
     lines = [
         f"Scheduled time: {cap.scheduled_hours_per_year:,.0f} h a year.",
-        f"Ceiling: {cap.ceiling_per_h:,.2f} {unit}/h at {cap.limiting_station} → "
+        f"Ceiling: {cap.ceiling_per_h:,.2f} {unit}/h at {cap.limiting_station}"
+        + (f" (tied with {', '.join(cap.tied_with)})" if cap.tied_with else "") + " → "
         f"{cap.ceiling_per_year:,.0f} a year under this calendar, "
         f"{cap.ceiling_24_7_per_year:,.0f} even 24/7/365.",
     ]

@@ -192,18 +192,41 @@ class Setup(_Frozen):
     time: RandomDuration
 
 
+class ByProductRouting(_Frozen):
+    """Routing by variant: ``routing: {by_product: {L7: trim-5, L8: trim-6, L9: [trim-6, trim-7]}}``.
+
+    Each variant goes to the station named, or to the first with room among the stations listed.
+    """
+
+    by_product: Annotated[dict[str, Union[str, Annotated[list[str], Field(min_length=1)]]],
+                          Field(min_length=1)]
+
+    def targets(self, variant: str) -> list[str]:
+        t = self.by_product[variant]
+        return [t] if isinstance(t, str) else list(t)
+
+
 def _routing_kind(value) -> str:
-    return "rule" if isinstance(value, str) else "fractions"
+    if isinstance(value, str):
+        return "rule"
+    if isinstance(value, (dict, ByProductRouting)) and (
+            isinstance(value, ByProductRouting) or "by_product" in value):
+        return "per_product"
+    return "fractions"
 
 
-# `routing: first_free` (the first successor, in list order, with a free place) or a mapping of
-# successor name to fraction (a random choice per part; the part waits for that successor).
+# `routing: first_free` (the first successor, in list order, with a free place), a mapping of
+# successor name to fraction (a random choice per part; the part waits for that successor), or
+# `{by_product: {variant: successor or [successors]}}`.
 RoutingSpec = Annotated[
     Union[
         Annotated[Literal["first_free"], Tag("rule")],
+        Annotated[ByProductRouting, Tag("per_product")],
         Annotated[dict[str, Annotated[float, BeforeValidator(parse_probability)]], Tag("fractions")],
     ],
     Discriminator(_routing_kind),
+    PlainSerializer(lambda value: value.model_dump(mode="json")
+                    if isinstance(value, ByProductRouting) else value),
 ]
 
 
@@ -454,9 +477,11 @@ class Scenario(_Frozen):
             succ = successors[st.name]
             if len(succ) > 1 and st.routing is None:
                 raise PlacedError(f"station {st.name!r} feeds {', '.join(succ)}: say how parts are "
-                                  "routed (routing: first_free, or fractions per station)",
+                                  "routed (routing: first_free, fractions per station, or by_product)",
                                   "stations", i, "routing")
-            if isinstance(st.routing, dict):
+            if isinstance(st.routing, ByProductRouting):
+                self._check_routing_by_product(i, st, succ)
+            elif isinstance(st.routing, dict):
                 if set(st.routing) != set(succ):
                     raise PlacedError(f"routing fractions of {st.name!r} must name exactly the "
                                       f"stations it feeds ({', '.join(succ) or 'none'})",
@@ -545,6 +570,28 @@ class Scenario(_Frozen):
                         raise PlacedError(f"{inp!r} is the first input of {st.name!r}: its part "
                                           "carries the unit's variant, so its quantity is fixed",
                                           "stations", i, "assembly", inp)
+
+    def _check_routing_by_product(self, i: int, st: Station, succ: list[str]) -> None:
+        names = set(self.products.names) if self.products else set()
+        if not names:
+            raise PlacedError(f"station {st.name!r} routes by product, but the scenario declares "
+                              "no products", "stations", i, "routing")
+        given = st.routing.by_product
+        if set(given) != names:
+            raise PlacedError(f"routing by product of {st.name!r} must name exactly the products "
+                              f"({', '.join(sorted(names))})", "stations", i, "routing", "by_product")
+        used: set[str] = set()
+        for variant in given:
+            for target in st.routing.targets(variant):
+                if target not in succ:
+                    raise PlacedError(f"{st.name!r} routes {variant} to {target!r}, which does not "
+                                      f"take from it (it feeds {', '.join(succ) or 'nothing'})",
+                                      "stations", i, "routing", "by_product", variant)
+                used.add(target)
+        unused = [d for d in succ if d not in used]
+        if unused:
+            raise PlacedError(f"{st.name!r} feeds {', '.join(unused)}, but routes no product there",
+                              "stations", i, "routing", "by_product")
 
     def _check_acyclic(self, successors: dict[str, list[str]]) -> None:
         state: dict[str, int] = {}

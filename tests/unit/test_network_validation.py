@@ -373,6 +373,75 @@ BAD = {
             buffer_after: unlimited
         """, "stations[2].buffer_after", "buffer_after: unlimited", ["'P2'", "unlimited",
                                                                     "nothing follows"]),
+    "routing by product without products": ("""
+        name: x
+        outputs: [P1, P2]
+        stations:
+          - name: S
+            cycle_time: 10
+            inputs: []
+            routing: {by_product: {A: P1, B: P2}}
+          - name: P1
+            cycle_time: 10
+            inputs: [S]
+          - name: P2
+            cycle_time: 10
+            inputs: [S]
+        """, "stations[0].routing", "routing:", ["'S'", "no products"]),
+    "routing by product missing a variant": ("""
+        name: x
+        outputs: [P1, P2]
+        products: {mix: {A: 0.5, B: 0.3, C: 0.2}}
+        stations:
+          - name: S
+            cycle_time: 10
+            inputs: []
+            routing: {by_product: {A: P1, B: P2}}
+          - name: P1
+            cycle_time: 10
+            inputs: [S]
+          - name: P2
+            cycle_time: 10
+            inputs: [S]
+        """, "stations[0].routing.by_product", "by_product:", ["'S'", "A, B, C"]),
+    "routing by product to a station that does not take from it": ("""
+        name: x
+        outputs: [P1, P2]
+        products: {mix: {A: 0.5, B: 0.5}}
+        stations:
+          - name: S
+            cycle_time: 10
+            inputs: []
+            routing: {by_product: {A: P1, B: [P2, Q]}}
+          - name: P1
+            cycle_time: 10
+            inputs: [S]
+          - name: P2
+            cycle_time: 10
+            inputs: [S]
+          - name: Q
+            cycle_time: 10
+            inputs: [P1, P2]
+        """, "stations[0].routing.by_product.B", "B: [P2, Q]", ["'S'", "'Q'", "P1, P2"]),
+    "routing by product leaving a successor unfed": ("""
+        name: x
+        outputs: [P1, P2, P3]
+        products: {mix: {A: 0.5, B: 0.5}}
+        stations:
+          - name: S
+            cycle_time: 10
+            inputs: []
+            routing: {by_product: {A: P1, B: P2}}
+          - name: P1
+            cycle_time: 10
+            inputs: [S]
+          - name: P2
+            cycle_time: 10
+            inputs: [S]
+          - name: P3
+            cycle_time: 10
+            inputs: [S]
+        """, "stations[0].routing.by_product", "by_product:", ["'S'", "P3", "no product"]),
 }
 
 

@@ -162,3 +162,54 @@ def test_starvation_episodes_count_and_length():
     row = summarize(sc, [r], cap(sc))["stations"][1]
     assert row["starved_mean_s"] == pytest.approx(10.0, rel=1e-3)
     assert row["starved_episodes_per_year"] == pytest.approx(180 * 24 * 365, rel=1e-3)
+
+
+def test_routing_by_product_sends_each_variant_to_its_station():
+    """A, B alternating from a 10 s source; A goes to PA (30 s for an A), B to PB (15 s for a B);
+    buffers 0. PA limits: two units per 30 s = 240/h exactly, 1:1; PA works all the time, PB half
+    of it. Each station is given a long cycle for the other variant (100 s): if a single part
+    went the wrong way, PA's or PB's shares would show it. The capacity arithmetic charges each
+    station only the variant it sees (a mix-averaged cycle would say 65 s at PA: 110.8/h)."""
+    sc = network([
+        {"name": "S", "cycle_time": 10, "inputs": [],
+         "routing": {"by_product": {"A": "PA", "B": "PB"}}},
+        {"name": "PA", "cycle_time": {"by_product": {"A": 30, "B": 100}}, "inputs": ["S"]},
+        {"name": "PB", "cycle_time": {"by_product": {"A": 100, "B": 15}}, "inputs": ["S"]},
+    ], products={"sequence": ["A", "B"]}, outputs=["PA", "PB"], run={"horizon": "1 d"})
+    r = run_replication(sc, 0)
+    assert r.throughput_per_h == pytest.approx(240.0, abs=0.1)
+    assert abs(r.output_by_product["A"] - r.output_by_product["B"]) <= 1
+    shares = {s.name: s.shares for s in r.stations}
+    assert shares["PA"]["working"] == pytest.approx(1.0, abs=1e-3)
+    assert shares["PB"]["working"] == pytest.approx(0.5, abs=1e-3)
+    assert conserved(r)
+    cap = capacity_check(sc)
+    assert cap.ceiling_per_h == pytest.approx(240.0)
+    assert cap.limiting_station == "PA"
+    by = {s.name: s for s in cap.stations}
+    assert by["PA"].cycle_time_s == pytest.approx(30.0) and by["PB"].cycle_time_s == pytest.approx(15.0)
+
+
+def test_routing_by_product_to_the_first_free_of_several():
+    """Pattern A, A, B from a 10 s source: the As go to the first free of P1, P2 (40 s each), the
+    Bs to P3 (20 s). The two A stations limit: 2 As per 40 s, so 3 units per 40 s = 270/h, P1
+    and P2 always working (tied in the arithmetic), P3 half the time. A part of the wrong variant
+    would take 100 s wherever it went (and P3, listed first, is the first free for an A)."""
+    sc = network([
+        {"name": "S", "cycle_time": 10, "inputs": [],
+         "routing": {"by_product": {"A": ["P1", "P2"], "B": "P3"}}},
+        {"name": "P3", "cycle_time": {"by_product": {"A": 100, "B": 20}}, "inputs": ["S"]},
+        {"name": "P1", "cycle_time": {"by_product": {"A": 40, "B": 100}}, "inputs": ["S"]},
+        {"name": "P2", "cycle_time": {"by_product": {"A": 40, "B": 100}}, "inputs": ["S"]},
+    ], products={"sequence": ["A", "A", "B"]}, outputs=["P3", "P1", "P2"], run={"horizon": "1 d"})
+    r = run_replication(sc, 0)
+    assert r.throughput_per_h == pytest.approx(270.0, abs=0.2)
+    assert r.output_by_product["A"] == pytest.approx(2 * r.output_by_product["B"], abs=2)
+    shares = {s.name: s.shares for s in r.stations}
+    assert shares["P1"]["working"] == pytest.approx(1.0, abs=1e-3)
+    assert shares["P2"]["working"] == pytest.approx(1.0, abs=1e-3)
+    assert shares["P3"]["working"] == pytest.approx(0.5, abs=1e-3)
+    assert conserved(r)
+    cap = capacity_check(sc)
+    assert cap.ceiling_per_h == pytest.approx(270.0)
+    assert {cap.limiting_station, *cap.tied_with} == {"P1", "P2"}
