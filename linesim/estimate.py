@@ -25,6 +25,7 @@ from .scenario import Scenario
 from .simulate import RunResult
 from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
+from .units import HOUR
 
 
 def t_interval(values: Sequence[float]) -> dict:
@@ -72,6 +73,23 @@ def _mean(xs: list[Optional[float]]) -> Optional[float]:
     return float(np.mean(xs)) if xs else None
 
 
+def _waiting_for(name: str, i: int, servers: int, results: list[RunResult]) -> dict:
+    """An assembly station's starving for one input: hours a year (per server, scheduled
+    time), share of scheduled time, episodes a year (all servers), mean episode length."""
+    seconds = [r.stations[i].starved_for_s[name] for r in results]
+    episodes = [r.stations[i].starved_for_episodes[name] for r in results]
+    return {
+        "input": name,
+        "hours_per_year": float(np.mean([s / servers * r.scheduled_s_per_year / r.scheduled_s
+                                         for s, r in zip(seconds, results)])) / HOUR,
+        "share_of_scheduled": float(np.mean([s / (servers * r.scheduled_s)
+                                             for s, r in zip(seconds, results)])),
+        "episodes_per_year": float(np.mean([e * r.scheduled_s_per_year / r.scheduled_s
+                                            for e, r in zip(episodes, results)])),
+        "mean_s": sum(seconds) / sum(episodes) if sum(episodes) else None,
+    }
+
+
 def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCheck) -> dict:
     """The run summary (keys of the contract's summary.json, plus a few more)."""
     n = len(results)
@@ -91,6 +109,9 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
         starved_s = sum(r.stations[i].shares["starved"] * r.observed_s * spec.servers
                         for r in results)
         row["starved_mean_s"] = starved_s / sum(episodes) if sum(episodes) else None
+        if spec.assembly is not None:  # what the kit was waiting for
+            row["starved_for"] = [_waiting_for(name, i, spec.servers, results)
+                                  for name in spec.inputs]
         row["availability_nominal"] = spec.availability()
         station_rows.append(row)
     buffers = [

@@ -397,7 +397,8 @@ class Line:
             own = station.calendar
             for k in range(station.spec.servers):
                 clock = StateClock(own.sched, env.now, state, station.activity, trace,
-                                   None if own is calendar else calendar.sched)
+                                   None if own is calendar else calendar.sched,
+                                   len(station.inputs) if station.spec.assembly is not None else 0)
                 station.clocks.append(clock)
                 if not unlimited:
                     station.inactive += 1
@@ -509,6 +510,7 @@ class Line:
         assembly = spec.assembly is not None
         merge = not assembly and len(station.inputs) + len(lanes) > 1
         inp = station.inputs[0][0] if len(station.inputs) == 1 and not merge and not assembly else None
+        position = {edge: j for j, (edge, _) in enumerate(station.inputs)}  # input index
         # Output side.
         outs = station.outputs
         out = outs[0] if len(outs) == 1 else None
@@ -672,6 +674,7 @@ class Line:
                 if products:  # the first input's part carries the unit's variant
                     first = first_edge.take(now)
                     if first is None:
+                        clock.set_missing(now, (0,))
                         first = (yield from wait_part([first_edge]))[0]
                     entry, variant = first
                     need = [[first_edge, first_q - 1]] + [[e, qs[variant]] for e, qs in others]
@@ -695,6 +698,7 @@ class Line:
                     waiting = [item[0] for item in need if item[1]]
                     if not waiting:
                         break
+                    clock.set_missing(now, tuple(position[e] for e in waiting))
                     got, edge = yield from wait_part(waiting)
                     for item in need:
                         if item[0] is edge:
@@ -703,6 +707,8 @@ class Line:
                     e = got[0] if products else got
                     if e < entry:
                         entry = e
+                if clock.missing:
+                    clock.set_missing(env.now, ())
                 part = (entry, variant) if products else entry
                 self.consumed += taken
                 self.assembled += 1
@@ -824,6 +830,12 @@ class Line:
             "sojourn_sum_s": self.sojourn_sum_s,
             "state_s": [[list(c.acc) for c in st.clocks] for st in self.stations],
             "starved_episodes": [sum(c.starts[STARVED] for c in st.clocks) for st in self.stations],
+            # per assembly station, per input: starved seconds lacking it, episodes (all servers)
+            "missing_s": [[sum(c.missing_s[j] for c in st.clocks) for j in range(len(st.inputs))]
+                          if st.spec.assembly is not None else [] for st in self.stations],
+            "missing_starts": [[sum(c.missing_starts[j] for c in st.clocks)
+                                for j in range(len(st.inputs))]
+                               if st.spec.assembly is not None else [] for st in self.stations],
             "failures": [st.failures for st in self.stations],
             "buffer_area": [b.area for b in self.buffers],
             "buffer_level": [len(b.parts) for b in self.buffers],

@@ -73,4 +73,18 @@ def summary_renderable(summary: dict) -> Group:
     for row in summary["stations"]:
         st.add_row(row["name"], *(f"{row[s]:.3f}" for s in STATE_NAMES),
                    f"{row['bottleneck_share']:.2f}")
-    return Group(verdict, key, st)
+    parts = [verdict, key, st]
+    waits = [(row["name"], w) for row in summary["stations"] for w in row.get("starved_for", ())]
+    if waits:
+        wt = Table(title="assembly stations starved, by the input the kit lacked "
+                         "(time lacking two inputs counts for both)", header_style="bold")
+        for col in ("station", "waiting for", "h a year", "share of scheduled", "episodes a year",
+                    "mean episode"):
+            wt.add_column(col, justify="left" if col in ("station", "waiting for") else "right")
+        for name, w in waits:
+            mean = w["mean_s"]
+            wt.add_row(name, w["input"], _n(w["hours_per_year"], 1),
+                       f"{w['share_of_scheduled']:.2%}", _n(w["episodes_per_year"]),
+                       f"{mean / 60:,.1f} min" if mean is not None else "—")
+        parts.append(wt)
+    return Group(*parts)

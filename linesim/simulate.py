@@ -32,6 +32,10 @@ class StationStats:
     failures: int
     bottleneck_share: float  # of scheduled time after warm-up, momentary bottleneck
     starved_episodes: int = 0  # times a server of it began waiting for a part (all servers)
+    # Assembly stations: per input, scheduled seconds its servers were starved while the kit
+    # lacked that input, and the episodes of such waiting (all servers).
+    starved_for_s: dict[str, float] = field(default_factory=dict)
+    starved_for_episodes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,11 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             shares={name: totals[j] / denom for j, name in enumerate(STATE_NAMES)},
             failures=after["failures"][i] - before["failures"][i],
             starved_episodes=after["starved_episodes"][i] - before["starved_episodes"][i],
+            starved_for_s={name: after["missing_s"][i][j] - before["missing_s"][i][j]
+                           for j, name in enumerate(st.spec.inputs) if after["missing_s"][i]},
+            starved_for_episodes={
+                name: after["missing_starts"][i][j] - before["missing_starts"][i][j]
+                for j, name in enumerate(st.spec.inputs) if after["missing_starts"][i]},
             bottleneck_share=bottleneck_s[i] / scheduled_s if scheduled_s > 0 else 0.0,
         ))
     buffers = [

@@ -226,3 +226,20 @@ def test_run_bad_network_exits_2_and_writes_nothing(tmp_path, change, where, nam
     for name in names:
         assert name in err, (name, err)
     assert not out.exists()
+
+
+def test_summary_splits_assembly_starving_by_input(summary):
+    """The assembly station ASM carries ``starved_for``: one entry per input in input order,
+    with hours a year, share of scheduled time, episodes a year and mean episode length;
+    the other stations carry none. The largest per-input share is at most the station's
+    starved share of scheduled time, the sum at least that share."""
+    rows = {row["name"]: row for row in summary["stations"]}
+    assert [w["input"] for w in rows["ASM"]["starved_for"]] == ["R1", "R2"]
+    assert all("starved_for" not in row for name, row in rows.items() if name != "ASM")
+    asm = rows["ASM"]
+    starved = asm["starved"] / (1 - asm["off_shift"])  # of scheduled time
+    shares = [w["share_of_scheduled"] for w in asm["starved_for"]]
+    assert max(shares) <= starved + 1e-9 and starved <= sum(shares) + 1e-9
+    for w in asm["starved_for"]:
+        assert w["hours_per_year"] >= 0 and w["episodes_per_year"] >= 0
+        assert (w["mean_s"] is None) == (w["episodes_per_year"] == 0)

@@ -1,7 +1,7 @@
 """Invariants that must hold on every run of every network, checked on a handful of varied ones.
 
-The networks mix assembly by bill of materials, rework lanes (into a source and into a plain
-station), routing by fractions and first_free, merges, several output stations, arrivals with a
+The networks mix assembly by bill of materials (per variant too), rework lanes (into a source and
+into a plain station), routing by fractions, first_free and by product, setups, merges, several output stations, arrivals with a
 finite queue (block and lose) or unlimited supply, scrap, failures on both bases, random and
 constant times, and continuous and shift calendars. Each runs one short replication, once per
 module (cached).
@@ -33,12 +33,15 @@ logn = lambda m, cv: {"dist": "lognormal", "mean": m, "cv": cv}  # noqa: E731
 const = lambda v: {"dist": "constant", "value": v}  # noqa: E731
 
 
-def build_network(stations, *, outputs=None, calendar="continuous", name="net", **run) -> Scenario:
+def build_network(stations, *, outputs=None, calendar="continuous", name="net", products=None,
+                  **run) -> Scenario:
     """A validated network from station mappings (``outputs`` when several stations end it)."""
     run = {"warmup": 0, "replications": 1, "seed": 12345, **run}
     data = {"name": name, "calendar": calendar, "stations": stations, "run": run}
     if outputs is not None:
         data["outputs"] = outputs
+    if products is not None:
+        data["products"] = products
     return Scenario.model_validate(data)
 
 
@@ -108,6 +111,24 @@ CONFIGS = {
         {"name": "E2", "cycle_time": 70, "inputs": ["T"], "buffer_after": 1},
         {"name": "F", "cycle_time": 20, "inputs": ["E1", "E2"], "scrap": 0.02},
     ], run=dict(warmup="1 h", horizon="1 d")),
+    # Three variants by mix: a tray (the unit's variant) and 0, 2 or 3 rear seats per set,
+    # setups at the marriage (2 servers, scheduled failures), routing by product to two
+    # delivering stations, one variant to the first free of both; two shifts.
+    "products-routing-by-product": dict(
+        calendar=SHIFTS_BREAKS, outputs=["LA", "LB"],
+        products={"mix": {"X": 0.5, "Y": 0.3, "Z": 0.2}},
+        stations=[
+            {"name": "TR", "cycle_time": exp(20), "inputs": [], "buffer_after": 2},
+            {"name": "RS", "cycle_time": logn(12, 0.3), "inputs": [], "buffer_after": 3,
+             "failures": {"mtbf": "2 h", "mttr": exp("6 min")}},
+            {"name": "MAR", "cycle_time": {"by_product": {"X": 50, "Y": exp(60), "Z": 30}},
+             "servers": 2, "setup": {"time": 8}, "inputs": ["TR", "RS"],
+             "assembly": {"TR": 1, "RS": {"X": 2, "Y": 3, "Z": 0}}, "buffer_after": 2,
+             "failures": {"availability": 0.95, "mttr": "4 min", "basis": "scheduled"},
+             "routing": {"by_product": {"X": "LA", "Y": ["LA", "LB"], "Z": "LB"}}},
+            {"name": "LA", "cycle_time": exp(35), "inputs": ["MAR"]},
+            {"name": "LB", "cycle_time": exp(40), "inputs": ["MAR"], "scrap": 0.02},
+        ], run=dict(warmup="4 h", horizon="3 d")),
 }
 NAMES = list(CONFIGS)
 
@@ -116,6 +137,7 @@ def scenario_of(name: str, **run) -> Scenario:
     cfg = CONFIGS[name]
     return build_network(cfg["stations"], outputs=cfg.get("outputs"),
                          calendar=cfg.get("calendar", "continuous"), name=name,
+                         products=cfg.get("products"),
                          **{**cfg["run"], **run})
 
 
@@ -162,7 +184,7 @@ def test_parts_are_conserved(name):
     scrapped, been consumed by an assembly, or is still in the plant:
     entered + assembled = exited + scrapped + consumed + wip_end, with wip_end ≥ 0 and the
     window's counts within the totals. Assembly consumes exactly its bill of materials per
-    unit; lost arrivals happen only where the queue loses, and never count as entered."""
+    unit (per variant: between the smallest and the largest kit); lost arrivals happen only where the queue loses, and never count as entered."""
     sc, r = run(name)
     t = r.totals
     assert t["entered"] + t["assembled"] == (
@@ -170,10 +192,15 @@ def test_parts_are_conserved(name):
     assert t["wip_end"] >= 0 and r.wip_mean >= 0.0
     assert r.output <= t["exited"] and r.scrapped <= t["scrapped"] and r.entered <= t["entered"]
     assert r.output > 0
-    kits = [sum(st.assembly.values()) for st in sc.stations if st.assembly]
+    variants = sc.products.names if sc.products else [None]
+    kits = [[sum(st.quantity_from(u, v) for u in st.inputs) for v in variants]
+            for st in sc.stations if st.assembly]
     if kits:
         assert len(kits) == 1  # one assembly station per configuration here
-        assert t["consumed"] == kits[0] * t["assembled"] and t["assembled"] > 0
+        assert t["assembled"] > 0  # each unit consumes its variant's kit
+        assert min(kits[0]) * t["assembled"] <= t["consumed"] <= max(kits[0]) * t["assembled"]
+        if len(set(kits[0])) == 1:
+            assert t["consumed"] == kits[0][0] * t["assembled"]
     else:
         assert t["consumed"] == t["assembled"] == 0
     loses = any(st.arrivals is not None and st.arrivals.when_full == "lose" for st in sc.stations)
@@ -249,6 +276,25 @@ def test_replications_independent_of_jobs(name):
     parallel = run_replications(sc, jobs=2)
     assert [r.replication for r in serial] == [0, 1, 2]
     assert serial == parallel
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_assembly_starving_split_by_input_adds_up(name):
+    """At every assembly station the kit lacks at least one input whenever its servers are
+    starved, and time lacking two inputs counts for both: so the starved time lies between the
+    largest per-input figure and their sum; per-input episodes are counted where the time is."""
+    sc, r = run(name)
+    for spec, st in zip(sc.stations, r.stations):
+        if spec.assembly is None:
+            assert st.starved_for_s == {} and st.starved_for_episodes == {}
+            continue
+        assert list(st.starved_for_s) == spec.inputs
+        starved_s = st.shares["starved"] * r.observed_s * spec.servers  # scheduled seconds
+        per_input = list(st.starved_for_s.values())
+        assert max(per_input) <= starved_s * (1 + 1e-9) + 1e-6
+        assert starved_s <= sum(per_input) * (1 + 1e-9) + 1e-6
+        for inp in spec.inputs:
+            assert (st.starved_for_s[inp] > 0) <= (st.starved_for_episodes[inp] > 0), inp
 
 
 def test_assembly_input_buffers_within_capacity():

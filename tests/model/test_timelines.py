@@ -451,3 +451,29 @@ def test_balanced_line_trace_has_no_zero_length_waits(scenario):
     assert r.stations[0].shares[W] == 1.0
     assert r.trace["S1"][0] == [(0, WORKING)]
     assert r.trace["S2"][0] == [(0, STARVED), (40.0, WORKING)]
+
+
+def test_assembly_starving_split_by_the_input_the_kit_lacks(scenario, timeline):
+    """Sources A = 10 s and B = 30 s feed ASM = 5 s, one of each per unit, buffers 0, horizon
+    100 s.
+
+    ASM waits for both [0,10); A's p1 arrives at 10, it waits for B [10,30); B's p1 at 30
+    completes the kit: W[30,35). A made p2 at 20 and is blocked holding it; at 35 ASM pulls it
+    and waits for B's p2 (made [30,60)) [35,60); W[60,65); waits for B [65,90); W[90,95); waits
+    for B [95,100).
+    ASM: S[0,30) W[30,35) S[35,60) W[60,65) S[65,90) W[90,95) S[95,100) → 85 s starved.
+    Lacking A: [0,10) → 10 s, 1 episode. Lacking B: 30 + 25 + 25 + 5 = 85 s, 4 episodes.
+    (A station's starved time lies between the largest input's and the sum of all.)"""
+    sc = scenario([{"name": "A", "cycle_time": 10, "inputs": []},
+                   {"name": "B", "cycle_time": 30, "inputs": []},
+                   {"name": "ASM", "cycle_time": 5, "inputs": ["A", "B"],
+                    "assembly": {"A": 1, "B": 1}}], horizon=100)
+    r = run_replication(sc, 0, trace=True)
+    assert timeline(r.trace["ASM"][0], 100) == [
+        (0, 30, S), (30, 35, W), (35, 60, S), (60, 65, W), (65, 90, S), (90, 95, W), (95, 100, S)]
+    asm = next(st for st in r.stations if st.name == "ASM")
+    assert asm.starved_for_s == {"A": pytest.approx(10), "B": pytest.approx(85)}
+    assert asm.starved_for_episodes == {"A": 1, "B": 4}
+    # The station's own count is of entries into "starved" after the start (it starts starved):
+    # 35, 65, 95; the count per input is of kits beginning to lack it, the one at 0 included.
+    assert asm.starved_episodes == 3
