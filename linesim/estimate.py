@@ -112,6 +112,13 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
         if spec.assembly is not None:  # what the kit was waiting for
             row["starved_for"] = [_waiting_for(name, i, spec.servers, results)
                                   for name in spec.inputs]
+            sequenced = results[0].stations[i].out_of_sequence
+            if sequenced:  # just-in-sequence inputs: parts of another variant than the unit's
+                row["out_of_sequence_per_year"] = {
+                    name: float(np.mean([r.stations[i].out_of_sequence[name]
+                                         * r.scheduled_s_per_year / r.scheduled_s
+                                         for r in results]))
+                    for name in sequenced}
         row["availability_nominal"] = spec.availability()
         station_rows.append(row)
     buffers = [

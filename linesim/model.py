@@ -55,7 +55,7 @@ from .calendars import Calendar, build_calendar
 from .distributions import uniform_sampler
 from .scenario import UNLIMITED, ByProductRouting, Scenario, Station
 from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, StateClock
-from .streams import Purpose, name_key, stream
+from .streams import PLAN, Purpose, name_key, stream
 
 
 class Buffer:
@@ -270,7 +270,8 @@ class StationRuntime:
     """A station's servers' clocks, its edges, and its activity for the bottleneck detector."""
 
     __slots__ = ("index", "spec", "clocks", "inactive", "detector", "failures", "inputs", "lanes",
-                 "outputs", "rework_lane", "shared_waiters", "turn", "new_variant", "calendar")
+                 "outputs", "rework_lane", "shared_waiters", "turn", "new_variant", "calendar",
+                 "out_of_sequence")
 
     def __init__(self, index: int, spec: Station, detector: ActivePeriods):
         self.index = index
@@ -286,6 +287,7 @@ class StationRuntime:
         self.shared_waiters: deque = deque()
         self.turn = 0  # round robin over inputs at a merge
         self.new_variant = None  # at a source with products: variant index of each new part
+        self.out_of_sequence = [0] * len(spec.inputs)  # assembly: parts of another variant, per input
         self.calendar = None  # the calendar this station follows
 
     def activity(self, s: float, active: bool) -> None:
@@ -464,7 +466,8 @@ class Line:
         """Variant index of each new part at a source: a draw from the mix, or the sequence."""
         names = self.products.names
         if self.products.mix is not None:
-            u = uniform_sampler(self._rng(station.spec, Purpose.PRODUCT))
+            # One plan for the plant: the same n-th variant at every source (see streams.PLAN).
+            u = uniform_sampler(stream(self.seed, self.replication, PLAN, Purpose.PRODUCT))
             cumulative, total = [], 0.0
             for name in names:
                 total += self.products.mix[name]
@@ -551,6 +554,11 @@ class Line:
                 first_edge, first_q = station.inputs[0]
                 others = [(edge, [spec.quantity_from(edge.upstream, v) for v in products.names])
                           for edge, _ in station.inputs[1:]]
+                # Just in sequence: an input giving one part per unit of every variant should
+                # bring the unit's variant; a part of another one is counted out of sequence.
+                sequenced = spec.in_sequence_inputs(products.names)
+                in_sequence = {edge for edge, _ in others if edge.upstream in sequenced}
+                out_of_sequence = station.out_of_sequence
         else:
             cycle = spec.cycle_time.sampler(rng(Purpose.PROCESS))
         scrap_p = spec.scrap
@@ -692,7 +700,12 @@ class Line:
                                 break
                             item[1] -= 1
                             taken += 1
-                            e = got[0] if products else got
+                            if products:
+                                e = got[0]
+                                if got[1] != variant and item[0] in in_sequence:
+                                    out_of_sequence[position[item[0]]] += 1
+                            else:
+                                e = got
                             if e < entry:
                                 entry = e
                     waiting = [item[0] for item in need if item[1]]
@@ -704,7 +717,12 @@ class Line:
                         if item[0] is edge:
                             item[1] -= 1
                     taken += 1
-                    e = got[0] if products else got
+                    if products:
+                        e = got[0]
+                        if got[1] != variant and edge in in_sequence:
+                            out_of_sequence[position[edge]] += 1
+                    else:
+                        e = got
                     if e < entry:
                         entry = e
                 if clock.missing:
@@ -833,6 +851,7 @@ class Line:
             # per assembly station, per input: starved seconds lacking it, episodes (all servers)
             "missing_s": [[sum(c.missing_s[j] for c in st.clocks) for j in range(len(st.inputs))]
                           if st.spec.assembly is not None else [] for st in self.stations],
+            "out_of_sequence": [list(st.out_of_sequence) for st in self.stations],
             "missing_starts": [[sum(c.missing_starts[j] for c in st.clocks)
                                 for j in range(len(st.inputs))]
                                if st.spec.assembly is not None else [] for st in self.stations],

@@ -74,17 +74,18 @@ def summary_renderable(summary: dict) -> Group:
         st.add_row(row["name"], *(f"{row[s]:.3f}" for s in STATE_NAMES),
                    f"{row['bottleneck_share']:.2f}")
     parts = [verdict, key, st]
-    waits = [(row["name"], w) for row in summary["stations"] for w in row.get("starved_for", ())]
+    waits = [(row, w) for row in summary["stations"] for w in row.get("starved_for", ())]
     if waits:
         wt = Table(title="assembly stations starved, by the input the kit lacked "
                          "(time lacking two inputs counts for both)", header_style="bold")
         for col in ("station", "waiting for", "h a year", "share of scheduled", "episodes a year",
-                    "mean episode"):
+                    "mean episode", "out of sequence a year"):
             wt.add_column(col, justify="left" if col in ("station", "waiting for") else "right")
-        for name, w in waits:
+        for row, w in waits:
             mean = w["mean_s"]
-            wt.add_row(name, w["input"], _n(w["hours_per_year"], 1),
+            seq = (row.get("out_of_sequence_per_year") or {}).get(w["input"])
+            wt.add_row(row["name"], w["input"], _n(w["hours_per_year"], 1),
                        f"{w['share_of_scheduled']:.2%}", _n(w["episodes_per_year"]),
-                       f"{mean / 60:,.1f} min" if mean is not None else "—")
+                       f"{mean / 60:,.1f} min" if mean is not None else "—", _n(seq))
         parts.append(wt)
     return Group(*parts)

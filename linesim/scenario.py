@@ -292,6 +292,15 @@ class Station(_Frozen):
             return q[variant] if variant is not None else max(q.values())
         return q
 
+    def in_sequence_inputs(self, variants: list[str]) -> list[str]:
+        """Inputs of an assembly station that bring one part per unit of every variant, after
+        the first (which carries the variant): their parts should be of the unit's variant
+        (just in sequence); a part of another variant is counted out of sequence."""
+        if not self.assembly or not variants:
+            return []
+        return [u for u in self.inputs[1:]
+                if all(self.quantity_from(u, v) == 1 for v in variants)]
+
     def mean_quantity_from(self, station: str, shares: Optional[dict[str, float]]) -> float:
         if not self.assembly:
             return 1.0

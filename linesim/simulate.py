@@ -36,6 +36,9 @@ class StationStats:
     # lacked that input, and the episodes of such waiting (all servers).
     starved_for_s: dict[str, float] = field(default_factory=dict)
     starved_for_episodes: dict[str, int] = field(default_factory=dict)
+    # Assembly stations with products: per just-in-sequence input, parts taken that were not of
+    # the unit's variant.
+    out_of_sequence: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
     departures = output + scrapped
     per_year = calendar.scheduled_s_per_period
 
+    variants = list(scenario.products.names) if scenario.products else []
     stations = []
     for i, st in enumerate(line.stations):
         totals = [0.0] * len(STATE_NAMES)
@@ -117,6 +121,10 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             starved_episodes=after["starved_episodes"][i] - before["starved_episodes"][i],
             starved_for_s={name: after["missing_s"][i][j] - before["missing_s"][i][j]
                            for j, name in enumerate(st.spec.inputs) if after["missing_s"][i]},
+            out_of_sequence={
+                name: after["out_of_sequence"][i][st.spec.inputs.index(name)]
+                - before["out_of_sequence"][i][st.spec.inputs.index(name)]
+                for name in st.spec.in_sequence_inputs(variants)},
             starved_for_episodes={
                 name: after["missing_starts"][i][j] - before["missing_starts"][i][j]
                 for j, name in enumerate(st.spec.inputs) if after["missing_starts"][i]},

@@ -38,8 +38,15 @@ class Purpose(IntEnum):
     REWORK = 5  # rework decisions
     ROUTING = 6  # routing by fractions
     ARRIVAL = 7  # interarrival times of a source
-    PRODUCT = 8  # variant of each new part at a source (mix)
+    PRODUCT = 8  # the production plan: the variant of the n-th new part (mix), see PLAN
     SETUP = 9  # changeover times
+
+
+# The plant's one production plan (a drawn mix): every source draws the variant of its n-th new
+# part from this stream's own copy, so all sources follow the same sequence, as sub-lines and
+# suppliers building to the final line's broadcast sequence do. Not a valid station name, so it
+# can never collide with a station's streams.
+PLAN = "(plan)"
 
 
 def name_key(name: str) -> int:
