@@ -212,9 +212,10 @@ def verdict(summary: dict) -> str:
              f"({_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
     held = summary["bottleneck"]
     held_text = f"; {held} holds the {what} back most often" if held else ""
+    supply = _jis_text(summary)
     target = summary["target"]
     if target is None:
-        return f"{made}. {limit}{held_text}."
+        return f"{made}. {limit}{held_text}.{supply}"
     goal = _n(target["annual_output"])
     p = target["probability"]
     need = cap["required_cycle_s"]
@@ -232,4 +233,18 @@ def verdict(summary: dict) -> str:
                f"on {_n(hours)} h; more shifts or days could bring it within the ceiling.")
     else:
         why = ""
-    return f"{head}{why} {made}. {limit}{held_text}."
+    return f"{head}{why} {made}. {limit}{held_text}.{supply}"
+
+
+def _jis_text(summary: dict) -> str:
+    """How often and how long assembly stations waited for their just-in-sequence supply."""
+    out = []
+    for row in summary["stations"]:
+        for name, wrong in (row.get("out_of_sequence_per_year") or {}).items():
+            w = next(x for x in row["starved_for"] if x["input"] == name)
+            mean = f", {w['mean_s'] / 60:.1f} min on average" if w["mean_s"] else ""
+            seq = "none" if wrong < 0.5 else _n(wrong)
+            out.append(f" {row['name']} waited for its just-in-sequence supply from {name} "
+                       f"{_n(w['episodes_per_year'])} times a year{mean} "
+                       f"({w['hours_per_year']:,.1f} h a year); {seq} out of sequence.")
+    return "".join(out)

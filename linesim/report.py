@@ -78,9 +78,10 @@ def summary_renderable(summary: dict) -> Group:
     if waits:
         wt = Table(title="assembly stations starved, by the input the kit lacked "
                          "(time lacking two inputs counts for both)", header_style="bold")
-        for col in ("station", "waiting for", "h a year", "share of scheduled", "episodes a year",
-                    "mean episode", "out of sequence a year"):
-            wt.add_column(col, justify="left" if col in ("station", "waiting for") else "right")
+        wt.add_column("station")
+        wt.add_column("waiting for", no_wrap=True)
+        for col in ("h/yr", "of sched.", "episodes/yr", "mean episode", "out of seq./yr"):
+            wt.add_column(col, justify="right")
         for row, w in waits:
             mean = w["mean_s"]
             seq = (row.get("out_of_sequence_per_year") or {}).get(w["input"])

@@ -209,9 +209,9 @@ class ByProductRouting(_Frozen):
 def _routing_kind(value) -> str:
     if isinstance(value, str):
         return "rule"
-    if isinstance(value, (dict, ByProductRouting)) and (
-            isinstance(value, ByProductRouting) or "by_product" in value):
-        return "per_product"
+    if isinstance(value, ByProductRouting) or isinstance(value, dict) and (
+            "by_product" in value or any(isinstance(v, dict) for v in value.values())):
+        return "per_product"  # (a nested mapping is a misspelt by_product, reported as such)
     return "fractions"
 
 

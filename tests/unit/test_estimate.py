@@ -104,3 +104,46 @@ def test_paired_difference_needs_equal_counts():
     """Paired replications must have the same count."""
     with pytest.raises(ValueError, match="same count"):
         paired_difference([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def _seat_supply(products: bool):
+    from linesim.capacity import capacity_check
+    from linesim.estimate import summarize
+    from linesim.replicate import run_replications
+    from linesim.scenario import Scenario
+
+    data = {"name": "jis", "unit": "car", "run": {"horizon": "1 d", "replications": 2, "seed": 3},
+            "stations": [
+                {"name": "body", "cycle_time": {"dist": "exponential", "mean": 60}, "inputs": [],
+                 "buffer_after": 5},
+                {"name": "seat", "cycle_time": {"dist": "exponential", "mean": 55}, "inputs": [],
+                 "buffer_after": 5},
+                {"name": "marry", "cycle_time": 50, "inputs": ["body", "seat"],
+                 "assembly": {"body": 1, "seat": 1}}]}
+    if products:
+        data["products"] = {"mix": {"L7": 0.4, "L8": 0.6}}
+    sc = Scenario.model_validate(data)
+    return summarize(sc, run_replications(sc, jobs=1), capacity_check(sc))
+
+
+def test_verdict_says_how_often_and_how_long_the_sequenced_supply_kept_the_station_waiting():
+    """With products, a one-per-unit input of an assembly station is supplied just in sequence:
+    the verdict states its waiting episodes a year, their mean length and hours a year, and the
+    parts out of sequence (none here: one plan, nothing reorders), from the summary's rows."""
+    s = _seat_supply(products=True)
+    row = next(r for r in s["stations"] if r["name"] == "marry")
+    assert row["out_of_sequence_per_year"] == {"seat": 0.0}
+    w = next(x for x in row["starved_for"] if x["input"] == "seat")
+    assert w["episodes_per_year"] > 0
+    assert (f"marry waited for its just-in-sequence supply from seat "
+            f"{w['episodes_per_year']:,.0f} times a year, {w['mean_s'] / 60:.1f} min on average "
+            f"({w['hours_per_year']:,.1f} h a year); none out of sequence.") in s["verdict"]
+
+
+def test_verdict_without_products_has_no_sequenced_supply():
+    """Without products there is no sequence to keep: no count, no sentence (the split of its
+    starving by input is still in the row)."""
+    s = _seat_supply(products=False)
+    row = next(r for r in s["stations"] if r["name"] == "marry")
+    assert "out_of_sequence_per_year" not in row and len(row["starved_for"]) == 2
+    assert "just-in-sequence" not in s["verdict"]

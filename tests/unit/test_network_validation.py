@@ -442,6 +442,22 @@ BAD = {
             cycle_time: 10
             inputs: [S]
         """, "stations[0].routing.by_product", "by_product:", ["'S'", "P3", "no product"]),
+    "misspelt by_product": ("""
+        name: x
+        outputs: [P1, P2]
+        products: {mix: {A: 0.5, B: 0.5}}
+        stations:
+          - name: S
+            cycle_time: 10
+            inputs: []
+            routing: {by_produt: {A: P1, B: P2}}
+          - name: P1
+            cycle_time: 10
+            inputs: [S]
+          - name: P2
+            cycle_time: 10
+            inputs: [S]
+        """, "stations[0].routing.by_produt", "routing:", ["did you mean 'by_product'"]),
 }
 
 
