@@ -193,7 +193,10 @@ def _n(x: float) -> str:
 
 
 def _tied(names: list[str]) -> str:
-    return f" (tied with {', '.join(names)})" if names else ""
+    if not names:
+        return ""
+    return "tied with " + (names[0] if len(names) == 1
+                           else f"{', '.join(names[:-1])} and {names[-1]}") + "; "
 
 
 def verdict(summary: dict) -> str:
@@ -208,8 +211,8 @@ def verdict(summary: dict) -> str:
     what = summary.get("structure", "line")
     made = f"The {what} makes {_n(annual['mean'])} {units} a year{ci_text} on {_n(hours)} scheduled hours"
     limit = (f"Its ceiling is {_n(cap['ceiling_per_year'])} a year at the limiting station "
-             f"{cap['limiting_station']}{_tied(cap['tied_with'])} "
-             f"({_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
+             f"{cap['limiting_station']} ({_tied(cap['tied_with'])}"
+             f"{_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
     held = summary["bottleneck"]
     held_text = f"; {held} holds the {what} back most often" if held else ""
     supply = _jis_text(summary)
