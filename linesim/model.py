@@ -54,7 +54,7 @@ from .bottleneck import ActivePeriods
 from .calendars import Calendar, build_calendar
 from .distributions import uniform_sampler
 from .scenario import UNLIMITED, ByProductRouting, Scenario, Station
-from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, StateClock
+from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, KitClock, StateClock
 from .streams import PLAN, Purpose, name_key, stream
 
 
@@ -398,9 +398,10 @@ class Line:
             state = WORKING if unlimited else STARVED
             own = station.calendar
             for k in range(station.spec.servers):
-                clock = StateClock(own.sched, env.now, state, station.activity, trace,
-                                   None if own is calendar else calendar.sched,
-                                   len(station.inputs) if station.spec.assembly is not None else 0)
+                args = (own.sched, env.now, state, station.activity, trace,
+                        None if own is calendar else calendar.sched)
+                clock = (KitClock(*args, inputs=len(station.inputs))
+                         if station.spec.assembly is not None else StateClock(*args))
                 station.clocks.append(clock)
                 if not unlimited:
                     station.inactive += 1

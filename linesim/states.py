@@ -7,9 +7,10 @@ closes into its scheduled part (credited to that state) and its unscheduled part
 shows as working until the shift ends and off-shift during the night, without any event at the
 shift boundaries.
 
-At an assembly station the clock also splits starved time by the input the kit still lacks
+At an assembly station a ``KitClock`` also splits starved time by the input the kit still lacks
 (``set_missing``): the time and episodes of waiting for car bodies vs for seat sets. Time when
-two inputs are lacking counts for both.
+two inputs are lacking counts for both. Other stations keep the plain clock (no cost on the
+hot path).
 
 Warm-up is a snapshot of the accumulators, subtracted at the end; nothing is reset.
 """
@@ -33,18 +34,13 @@ class StateClock:
     """
 
     __slots__ = ("acc", "starts", "state", "since_t", "since_s", "_sched", "_on_activity", "trace",
-                 "_ref_sched", "missing", "missing_s", "missing_starts")
+                 "_ref_sched")
 
     def __init__(self, sched: Callable[[float], float], t0: float, state: int,
                  on_activity: Callable[[float, bool], None], trace: bool = False,
-                 ref_sched: Optional[Callable[[float], float]] = None, inputs: int = 0):
+                 ref_sched: Optional[Callable[[float], float]] = None):
         self.acc = [0.0] * len(STATE_NAMES)
         self.starts = [0] * len(STATE_NAMES)  # times each state was entered (episodes)
-        # At an assembly station: the inputs (indices) the kit still lacks, and per input the
-        # scheduled seconds starved while it was lacking and the episodes of such waiting.
-        self.missing: tuple[int, ...] = ()
-        self.missing_s = [0.0] * inputs
-        self.missing_starts = [0] * inputs
         self.state = state
         self.since_t = t0
         self.since_s = sched(t0)
@@ -64,16 +60,9 @@ class StateClock:
         acc[OFF_SHIFT] += (now - self.since_t) - scheduled
         self.since_t = now
         self.since_s = s
-        missing = self.missing
-        if missing and old == STARVED:
-            for j in missing:
-                self.missing_s[j] += scheduled
         if state != old:
             self.state = state
             self.starts[state] += 1
-            if missing and state == STARVED:
-                for j in missing:
-                    self.missing_starts[j] += 1
             if ACTIVE[state] != ACTIVE[old]:
                 ref = self._ref_sched
                 self._on_activity(s if ref is None else ref(now), ACTIVE[state])
@@ -84,17 +73,42 @@ class StateClock:
                 if not trace or trace[-1][1] != state:
                     trace.append((now, state))
 
+    def totals(self, now: float) -> list[float]:
+        """Seconds per state up to ``now`` (closes the current interval)."""
+        self.switch(now, self.state)
+        return list(self.acc)
+
+
+class KitClock(StateClock):
+    """The clock of an assembly server: also, per input, the scheduled seconds it was starved
+    while the kit lacked that input, and the episodes of such waiting."""
+
+    __slots__ = ("missing", "missing_s", "missing_starts")
+
+    def __init__(self, *args, inputs: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing: tuple[int, ...] = ()  # indices of the inputs the kit still lacks
+        self.missing_s = [0.0] * inputs
+        self.missing_starts = [0] * inputs
+
+    def switch(self, now: float, state: int) -> None:
+        old, since_s = self.state, self.since_s
+        super().switch(now, state)
+        missing = self.missing
+        if missing:
+            if old == STARVED:
+                for j in missing:
+                    self.missing_s[j] += self.since_s - since_s
+            if state == STARVED and old != STARVED:
+                for j in missing:
+                    self.missing_starts[j] += 1
+
     def set_missing(self, now: float, missing: tuple[int, ...]) -> None:
-        """The kit now lacks ``missing`` (input indices): close the interval so far; while
-        starved, an input newly lacking starts an episode of waiting for it."""
+        """The kit now lacks ``missing``: close the interval so far; while starved, an input
+        newly lacking starts an episode of waiting for it."""
         self.switch(now, self.state)
         if self.state == STARVED:
             for j in missing:
                 if j not in self.missing:
                     self.missing_starts[j] += 1
         self.missing = missing
-
-    def totals(self, now: float) -> list[float]:
-        """Seconds per state up to ``now`` (closes the current interval)."""
-        self.switch(now, self.state)
-        return list(self.acc)
