@@ -631,6 +631,15 @@ class Line:
                 return (yield from wait_with_failures(ev, STARVED))
             return (yield ev)
 
+        def kit_part(edge, got) -> float:
+            """A part joining the kit: its entry time; counted out of sequence if it comes from
+            a just-in-sequence input with another variant than the unit's."""
+            if not products:
+                return got
+            if got[1] != variant and edge in in_sequence:
+                out_of_sequence[position[edge]] += 1
+            return got[0]
+
         def take_merge():
             """A part from a rework lane first, then from the inputs in turn, waiting parts
             before blocked upstream servers' parts; ``(part, edge)`` or None."""
@@ -701,12 +710,7 @@ class Line:
                                 break
                             item[1] -= 1
                             taken += 1
-                            if products:
-                                e = got[0]
-                                if got[1] != variant and item[0] in in_sequence:
-                                    out_of_sequence[position[item[0]]] += 1
-                            else:
-                                e = got
+                            e = kit_part(item[0], got)
                             if e < entry:
                                 entry = e
                     waiting = [item[0] for item in need if item[1]]
@@ -718,12 +722,7 @@ class Line:
                         if item[0] is edge:
                             item[1] -= 1
                     taken += 1
-                    if products:
-                        e = got[0]
-                        if got[1] != variant and edge in in_sequence:
-                            out_of_sequence[position[edge]] += 1
-                    else:
-                        e = got
+                    e = kit_part(edge, got)
                     if e < entry:
                         entry = e
                 if clock.missing:
