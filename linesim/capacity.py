@@ -48,16 +48,6 @@ class CapacityCheck:
     target_within_ceiling: Optional[bool]
 
 
-def _time_per_part_s(st, variant: Optional[str], products) -> float:
-    """Mean time one server spends per part of ``variant``: its cycle time plus the expected
-    changeover per part (setup time × the source mix's chance of a variant change)."""
-    times = st.cycle_times()
-    t = (times[None] if None in times else times[variant]).mean_s()
-    if st.setup is not None and products is not None:
-        t += st.setup.time.mean_s() * products.change_probability()
-    return t
-
-
 def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
     """Best steady flow (starts per scheduled second at each station, per variant) and the
     output rate.
@@ -152,7 +142,7 @@ def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
         r = [0.0] * nvar
         available = st.servers * st.availability() * scale[i]
         for v, name in enumerate(variants):
-            r[xv(i, v)] = _time_per_part_s(st, name, products) / available
+            r[xv(i, v)] = st.part_time_s(name, products) / available
         labels.append(st.name)
         a_ub.append(r)
     for u, d in edges:  # a conveyor carries at most capacity / transfer time
@@ -195,7 +185,7 @@ def capacity_check(scenario: Scenario) -> CapacityCheck:
     ref_s = hours * HOUR
     stations = []
     for st, flows in zip(scenario.stations, x):
-        times = [_time_per_part_s(st, v, products) for v in variants]
+        times = [st.part_time_s(v, products) for v in variants]
         busy = sum(f * t for f, t in zip(flows, times))  # server-seconds per scheduled second
         own_s = build_calendar(scenario.station_calendar(st)).scheduled_s_per_period
         work_s = st.servers * st.availability() * own_s / ref_s  # available per scheduled second

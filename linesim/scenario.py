@@ -322,6 +322,15 @@ class Station(_Frozen):
             mean += self.setup.time.mean_s() * products.change_probability()
         return mean
 
+    def part_time_s(self, variant: Optional[str], products: Optional["Products"]) -> float:
+        """Mean time one server spends per part of ``variant``: its cycle time plus the
+        expected changeover per part (setup time × the plan's chance of a variant change)."""
+        times = self.cycle_times()
+        t = (times[None] if None in times else times[variant]).mean_s()
+        if self.setup is not None and products is not None:
+            t += self.setup.time.mean_s() * products.change_probability()
+        return t
+
     def availability(self) -> float:
         return self.failures.availability_ratio() if self.failures else 1.0
 
