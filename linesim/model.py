@@ -520,7 +520,6 @@ class Line:
         out = outs[0] if len(outs) == 1 else None
         sink = not outs
         routing = spec.routing
-        first_free = routing == "first_free" and len(outs) > 1
         by_variant = None  # routing by product: variant index -> the edges it may go to
         if isinstance(routing, ByProductRouting) and len(outs) > 1:
             edge_of = {edge.downstream: edge for edge in outs}

@@ -310,17 +310,12 @@ class Station(_Frozen):
         return float(q)
 
     def mean_cycle_s(self, products: Optional["Products"] = None) -> float:
-        """Mean time per part of one server without failures: the mix-weighted cycle time plus
-        the expected changeover per part (setup time × chance of a variant change)."""
-        times = self.cycle_times()
-        if None in times or products is None:
-            mean = next(iter(times.values())).mean_s() if None in times else max(
-                d.mean_s() for d in times.values())
-        else:
-            mean = sum(share * times[v].mean_s() for v, share in products.shares().items())
-        if self.setup is not None and products is not None:
-            mean += self.setup.time.mean_s() * products.change_probability()
-        return mean
+        """Mean time per part of one server without failures: the mix-weighted time per part
+        (cycle time plus expected changeover); without products, the one cycle time (or the
+        longest of per-variant ones)."""
+        if products is None:
+            return max(d.mean_s() for d in self.cycle_times().values())
+        return sum(share * self.part_time_s(v, products) for v, share in products.shares().items())
 
     def part_time_s(self, variant: Optional[str], products: Optional["Products"]) -> float:
         """Mean time one server spends per part of ``variant``: its cycle time plus the

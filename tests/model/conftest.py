@@ -6,6 +6,8 @@ package) and also handed out as fixtures.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from linesim.scenario import Scenario
@@ -22,6 +24,15 @@ def build_scenario(stations, *, calendar="continuous", name="t", **run) -> Scena
     return Scenario.model_validate(
         {"name": name, "calendar": calendar, "stations": stations, "run": run}
     )
+
+
+def assert_shares_sum_to_one(result) -> None:
+    """Each server is in exactly one state at any instant: per station the shares are the
+    states', each in [0, 1], summing to 1 (within 1e-9)."""
+    for st in result.stations:
+        assert set(st.shares) == set(STATE_NAMES)
+        assert all(-1e-12 <= v <= 1 + 1e-12 for v in st.shares.values()), st
+        assert math.fsum(st.shares.values()) == pytest.approx(1.0, abs=1e-9), st
 
 
 def intervals(trace, end: float, *, keep_zero: bool = False):

@@ -15,14 +15,14 @@ station, into the kit the server collects) is no longer in the buffer.
 from __future__ import annotations
 
 import functools
-import math
 
 import pytest
 
 from linesim.replicate import run_replications
 from linesim.scenario import Scenario
 from linesim.simulate import run_replication
-from linesim.states import STATE_NAMES
+
+from .conftest import assert_shares_sum_to_one
 
 SHIFTS_BREAKS = {"shifts_per_day": 2, "shift_length": "8 h", "breaks_per_shift": "30 min",
                  "days_per_week": 5, "holidays_per_year": 10}
@@ -156,10 +156,7 @@ def test_shares_are_fractions_summing_to_one(name):
     """Each server is in exactly one state at any instant, at every station of a network
     too: the shares are in [0, 1] and sum to 1 (within 1e-9)."""
     _, r = run(name)
-    for st in r.stations:
-        assert set(st.shares) == set(STATE_NAMES)
-        assert all(-1e-12 <= v <= 1 + 1e-12 for v in st.shares.values()), st
-        assert math.fsum(st.shares.values()) == pytest.approx(1.0, abs=1e-9), st
+    assert_shares_sum_to_one(r)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from linesim.calendars import ContinuousCalendar, ShiftPattern, build_calendar, working_days
+from linesim.calendars import ContinuousCalendar, build_calendar, working_days
 from linesim.capacity import capacity_check
 from linesim.scenario import Scenario, ShiftCalendar
 from linesim.units import DAY, HOUR, MINUTE, YEAR
