@@ -264,8 +264,29 @@ def set_dotted(data: dict, dotted: str, value: Any) -> str:
     return shown
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a loaded scenario came from: lets a later stage (pre-flight checks) place a problem
+    at a key path of the file, with its line, without knowing YAML."""
+
+    file: str
+    node: Optional[yaml.Node]
+    overridden: tuple[str, ...] = ()
+
+    def problem(self, loc: tuple, message: str) -> Problem:
+        """A Problem at the key path ``loc`` (e.g. ``("run", "horizon")``)."""
+        path, line = _walk(self.node, tuple(loc))
+        return _from_override(Problem(self.file, path, line, message), list(self.overridden))
+
+
 def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -> Scenario:
     """Read, check and validate a scenario file; raise ScenarioError listing every problem."""
+    return load_scenario_source(path, overrides)[0]
+
+
+def load_scenario_source(path: str | Path,
+                         overrides: Iterable[tuple[str, Any]] = ()) -> tuple[Scenario, Source]:
+    """``load_scenario`` and the scenario's ``Source`` (to place later problems in the file)."""
     path = Path(path)
     file = str(path)
     data, node = _read_yaml(path, file)
@@ -279,7 +300,7 @@ def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -
     if problems:
         raise ScenarioError(problems)
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data), Source(file, node, tuple(overridden))
     except ValidationError as exc:
         found = problems_from(exc, file, node)
         raise ScenarioError([_from_override(p, overridden) for p in found]) from None
