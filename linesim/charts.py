@@ -8,10 +8,21 @@ Stage: results (tables, summary) ─► **charts** ─► report / run folder.
   target and the capacity ceiling under the calendar.
 
 PNG metadata carries no version or date, so the same tables give the same bytes.
+
+Chinese (and other CJK) station names and units: matplotlib's default font (DejaVu Sans) has no
+CJK glyphs, so every figure is drawn with a font *family chain* — DejaVu Sans for Latin text,
+then the first installed of Noto Sans CJK, Source Han Sans, Microsoft YaHei, PingFang, SimHei and
+WenQuanYi, from which matplotlib (≥ 3.6) takes each glyph DejaVu lacks. Only installed families
+are named (a missing one would make matplotlib log "font not found"). Where no font has a
+glyph, the figure is still written and one ``ChartFontWarning`` says which characters are missing
+and how to install a font (Debian: ``fonts-noto-cjk``), instead of matplotlib's warning per glyph.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +31,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from matplotlib import font_manager  # noqa: E402
+
 from .results import atomic_write  # noqa: E402
+from .units import plural  # noqa: E402
 
 STATE_COLOURS = {
     "working": "#2e7d32",
@@ -31,6 +45,29 @@ STATE_COLOURS = {
     "off_shift": "#b0bec5",
 }
 _META = {"Software": None}
+
+# Latin text from DejaVu Sans (matplotlib's own), then CJK fonts in order of preference:
+# Linux (Noto / Source Han / WenQuanYi), Windows (Microsoft YaHei, SimHei), macOS (PingFang).
+FONT_CHAIN = (
+    "DejaVu Sans",
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "Microsoft YaHei", "PingFang SC", "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+)
+CJK_FONT_HINT = "install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
+
+
+class ChartFontWarning(UserWarning):
+    """Text in a chart has characters that no installed font can draw."""
+
+
+@lru_cache(maxsize=1)
+def font_families() -> tuple[str, ...]:
+    """The families of ``FONT_CHAIN`` that are installed, in order (DejaVu Sans always)."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return tuple(name for name in FONT_CHAIN if name in installed or name == "DejaVu Sans")
+
+
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) \(.*\) missing from font")
 
 
 def _save(fig, path: Path) -> None:
@@ -78,7 +115,7 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
     top = max([ceiling, replications["annual_output"].max()] + ([target["annual_output"]] if target else []))
     ax.set_ylim(0, top * 1.12)
     ax.set_xlabel("replication")
-    ax.set_ylabel(f"{summary['unit']}s per year")
+    ax.set_ylabel(f"{plural(summary['unit'])} per year")
     ax.set_title(f"{summary['scenario']}: annual output by replication")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -86,7 +123,23 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
 
 
 def write_charts(folder: Path, summary: dict, replications: pd.DataFrame) -> list[Path]:
+    """Both charts of a run; at most one ``ChartFontWarning`` for glyphs no font has."""
     paths = [folder / "station_states.png", folder / "annual_output.png"]
-    station_states_chart(summary, paths[0])
-    annual_output_chart(summary, replications, paths[1])
+    with matplotlib.rc_context({"font.family": list(font_families())}), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        station_states_chart(summary, paths[0])
+        annual_output_chart(summary, replications, paths[1])
+    missing: list[str] = []
+    for w in caught:
+        m = _MISSING_GLYPH.search(str(w.message))
+        if m is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif chr(int(m.group(1))) not in missing:
+            missing.append(chr(int(m.group(1))))
+    if missing:
+        warnings.warn(ChartFontWarning(
+            f"the charts show boxes for {len(missing)} character(s) that no installed font has "
+            f"({''.join(missing[:12])}{'…' if len(missing) > 12 else ''}): {CJK_FONT_HINT}"),
+            stacklevel=2)
     return paths

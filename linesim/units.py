@@ -106,3 +106,9 @@ def format_duration(seconds: float) -> str:
     if seconds < 2 * DAY:
         return f"{seconds / HOUR:g} h"
     return f"{seconds / DAY:g} d"
+
+
+def plural(unit: str) -> str:
+    """The plural of a counting unit for labels: 'set' -> 'sets'; a unit that does not end in
+    a Latin letter ('套', '台', 'pcs.') is left as it is (Chinese has no plural)."""
+    return unit + "s" if unit[-1:].isascii() and unit[-1:].isalpha() else unit
