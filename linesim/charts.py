@@ -53,7 +53,9 @@ FONT_CHAIN = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
     "Microsoft YaHei", "PingFang SC", "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
 )
-CJK_FONT_HINT = "install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
+CJK_FONT_HINT = ("install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt-get install "
+                 "fonts-noto-cjk); if one was installed after matplotlib first ran, delete its font "
+                 "cache (the fontlist-*.json in matplotlib.get_cachedir())")
 
 
 class ChartFontWarning(UserWarning):
