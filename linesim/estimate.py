@@ -25,7 +25,7 @@ from .scenario import Scenario
 from .simulate import RunResult
 from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
-from .units import HOUR
+from .units import HOUR, plural
 
 
 def t_interval(values: Sequence[float]) -> dict:
@@ -202,7 +202,7 @@ def _tied(names: list[str]) -> str:
 def verdict(summary: dict) -> str:
     """The answer in plain words."""
     unit = summary["unit"]
-    units = unit if unit.endswith("s") else unit + "s"
+    units = plural(unit)
     annual = summary["annual_output"]
     cap = summary["capacity"]
     hours = summary["scheduled_hours_per_year"]

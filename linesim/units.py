@@ -109,6 +109,8 @@ def format_duration(seconds: float) -> str:
 
 
 def plural(unit: str) -> str:
-    """The plural of a counting unit for labels: 'set' -> 'sets'; a unit that does not end in
-    a Latin letter ('套', '台', 'pcs.') is left as it is (Chinese has no plural)."""
-    return unit + "s" if unit[-1:].isascii() and unit[-1:].isalpha() else unit
+    """The plural of a counting unit for labels: 'set' -> 'sets'; a unit already ending in 's'
+    ('pcs') or not in a Latin letter ('套', '台', 'pcs.') is left as it is (Chinese has no
+    plural)."""
+    last = unit[-1:]
+    return unit + "s" if last.isascii() and last.isalpha() and last not in "sS" else unit

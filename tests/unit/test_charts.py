@@ -78,7 +78,7 @@ def test_latin_charts_raise_no_font_warning(tmp_path):
 
 
 @pytest.mark.parametrize("unit, label", [("set", "sets"), ("vehicle", "vehicles"), ("套", "套"),
-                                         ("台", "台"), ("pcs.", "pcs.")])
+                                         ("台", "台"), ("pcs.", "pcs."), ("pcs", "pcs")])
 def test_plural_of_units(unit, label):
     """Labels pluralise Latin units only: '套s per year' would be wrong."""
     assert plural(unit) == label
