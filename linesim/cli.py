@@ -48,9 +48,14 @@ def _load_all(paths, overrides, err: Console):
         try:
             scenarios.append((path, load_scenario(path, overrides)))
         except ScenarioError as exc:
+            from rich.text import Text
+
+            from .report import clean
+
             bad = True
-            for problem in exc.problems:
-                err.print(f"[red]error[/red] {problem}", markup=True, highlight=False, soft_wrap=True)
+            for problem in exc.problems:  # file names and values are the user's: plain text
+                err.print(Text.assemble(("error", "red"), " ", clean(problem)), highlight=False,
+                          soft_wrap=True)
     if bad:
         sys.exit(EXIT_BAD_INPUT)
     return scenarios
@@ -67,8 +72,10 @@ def main() -> None:
 def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without running them."""
     err = Console(stderr=True)
+    from .report import clean
+
     for path, sc in _load_all(scenarios, [], err):
-        click.echo(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)")
+        click.echo(clean(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)"))
 
 
 @main.command()

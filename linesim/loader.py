@@ -79,7 +79,9 @@ def _mib(n: int) -> str:
 def _read_bounded(path: Path, limit: int, regular_only: bool = False) -> bytes:
     """At most ``limit`` bytes of ``path``: the size is checked (fstat) before reading, and the
     read itself is bounded, so a growing file or a device cannot make it read more."""
-    with open(path, "rb") as f:
+    # Non-blocking open: a named pipe with no writer must not hang before it is refused.
+    flags = os.O_RDONLY | (getattr(os, "O_NONBLOCK", 0) if regular_only else 0)
+    with open(os.open(path, flags), "rb") as f:
         st = os.fstat(f.fileno())
         if regular_only and not stat.S_ISREG(st.st_mode):
             raise _NotRegular()
