@@ -121,6 +121,8 @@ class _Constructor(yaml.constructor.SafeConstructor):
 def _construct_mapping(loader: _Constructor, node: yaml.MappingNode, deep: bool = False):
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *base` merges a mapping; keys given beside it override its keys
         key = loader.construct_object(key_node, deep=deep)
         try:
             first = seen.get(key)
@@ -304,6 +306,8 @@ def _walk(node: Optional[yaml.Node], loc: tuple):
             continue
         elif node is None and isinstance(part, str):
             path = f"{path}.{part}" if path else part
+        elif node is None and isinstance(part, int):
+            path = f"{path}[{part}]"  # e.g. values read from a data file
         # a scalar node: stay on it (e.g. a bare duration checked as a constant's `value`)
     return path, line
 
