@@ -620,25 +620,34 @@ def test_empirical_bad_cell_names_row_not_value(tmp_path, write_yaml):
     assert "SECRET" not in p.message
 
 
-def test_empirical_file_in_subfolder_and_symlink_inside_accepted(tmp_path, write_yaml):
-    """Confinement keeps what is legitimate: a file below the scenario's folder, and a link in
-    the folder to another file in it."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "real.csv").write_text("op10\n7\n9\n")
+def test_empirical_file_confined_to_scenario_folder(tmp_path, write_yaml):
+    """A data file below the scenario's folder, or a link in it to a file in it, is read; a path
+    that leads out of the folder (`..`, absolute) is refused at `...file` without reading."""
+    (tmp_path / "plant" / "data").mkdir(parents=True)
+    (tmp_path / "plant" / "data" / "real.csv").write_text("op10\n7\n9\n")
+    (tmp_path / "outside.csv").write_text("op10\n1\n")
     try:
-        (tmp_path / "data" / "times.csv").symlink_to(tmp_path / "data" / "real.csv")
+        (tmp_path / "plant" / "data" / "times.csv").symlink_to(tmp_path / "plant" / "data" / "real.csv")
     except (OSError, NotImplementedError):
         pytest.skip("cannot create symbolic links here")
-    assert load_scenario(write_yaml(EMPIRICAL % "op10")).stations[0].cycle_time.values == [7.0, 9.0]
+    sc = load_scenario(write_yaml(EMPIRICAL % "op10", "plant/s.yaml"))
+    assert sc.stations[0].cycle_time.values == [7.0, 9.0]
+    for ref in ("../outside.csv", str(tmp_path / "outside.csv")):
+        path = write_yaml(EMPIRICAL.replace("data/times.csv", ref) % "op10", "plant/out.yaml")
+        p = only(problems(path), "stations[0].cycle_time.file")
+        assert "outside the scenario's folder" in p.message
 
 
-def test_empirical_unreadable_csv_message_has_no_content(tmp_path, write_yaml):
-    """A file pandas cannot parse gives a fixed message (file and line), not the parser's text,
-    which can quote the file."""
+def test_empirical_messages_quote_no_file_content(tmp_path, write_yaml):
+    """A file pandas cannot parse gives a fixed message naming the file and line, not the
+    parser's text; a missing column lists the columns shortened, not a whole long header."""
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "times.csv").write_bytes(b"op10\n1\n\xff\xfeSECRET\n")
+    (tmp_path / "data" / "times.csv").write_text("op10\n1\n2,SECRET,3\n")
     p = only(problems(write_yaml(EMPIRICAL % "op10")), "stations[0].cycle_time.file")
-    assert "data/times.csv" in p.message and "SECRET" not in p.message
+    assert "'data/times.csv'" in p.message and "line 3" in p.message and "C error" not in p.message
+    (tmp_path / "data" / "times.csv").write_text("S" * 1000 + "\n1\n")
+    p = only(problems(write_yaml(EMPIRICAL % "op10", "s2.yaml")), "stations[0].cycle_time.column")
+    assert "S" * 50 not in p.message and "'op10'" in p.message
 
 
 def test_assembly_zero_for_every_variant_is_never_consumed(write_yaml):
