@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .loader import ScenarioError, load_scenario
+from .loader import ScenarioError, load_scenario, override_value
 
 EXIT_BAD_INPUT = 2
 
@@ -34,10 +33,10 @@ def _overrides(replications, seed, horizon, warmup, sets) -> list[tuple[str, obj
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
+        try:  # YAML under the limits of a scenario file (aliases, nesting, long integers)
+            value = override_value(raw)
+        except ValueError as exc:
+            raise click.BadParameter(f"{key.strip()}: {exc}", param_hint="--set") from None
         out.append((key.strip(), value))
     return out
 

@@ -267,6 +267,27 @@ def _read_yaml(path: Path, file: str) -> tuple[Any, Optional[yaml.Node]]:
     return _unshared(data), node
 
 
+def override_value(raw: str) -> Any:
+    """A value given on the command line (``--set KEY=VALUE``), read as YAML under the limits of
+    a file (aliases, nesting, long integers); text that is not YAML stays text. Raises
+    ValueError saying what is wrong with a value over a limit."""
+    try:
+        node = yaml.compose(raw, Loader=_yaml_loader())  # noqa: S506 - safe loaders only
+    except yaml.YAMLError:
+        return raw
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+    if node is None:
+        return None
+    try:
+        _check_nodes(node)
+        return _unshared(_Constructor().construct_document(node))
+    except _NodeError as exc:
+        raise ValueError(exc.message) from None
+    except yaml.YAMLError:
+        return raw
+
+
 def text_line(raw: bytes, offset: int) -> int:
     """1-based line of a byte offset."""
     return raw.count(b"\n", 0, offset) + 1

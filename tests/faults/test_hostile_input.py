@@ -209,3 +209,19 @@ def test_control_characters_in_problems_are_escaped(tmp_path):
     path.write_text(TINY + '"bad\\e[2Jkey": 1\n', encoding="utf-8")
     err = refused(linesim("validate", path, cwd=tmp_path)[0], "unknown key")
     assert "\x1b" not in err and "\\x1b" in err
+
+
+def test_set_values_under_the_same_limits(tmp_path):
+    """A `--set` value is read under the limits of a file: an alias bomb or a 5,000-digit
+    integer is refused with exit 2 naming the key (it used to hang, or end in a traceback)."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    bomb = "[" + ", ".join(f"&{c} [" + ", ".join([f"*{p}" if p != " " else "x"] * 9) + "]"
+                           for p, c in zip(" abcdefgh", "abcdefghi")) + "]"
+    for value in (bomb, "9" * 5000):
+        proc, took = linesim("run", path, "--out", tmp_path / "out", "--set", f"description={value}",
+                             cwd=tmp_path, timeout=20)
+        assert proc is not None and proc.returncode == 2, proc and proc.stderr[-2000:]
+        assert "description" in proc.stderr and "Traceback" not in proc.stderr
+        assert took < 10, took
+    assert not (tmp_path / "out").exists()
