@@ -8,6 +8,17 @@ with "did you mean" for misspelt keys. Also here: duplicate keys are errors (PyY
 the last silently), empirical distributions given as ``file`` + ``column`` are read (relative to
 the scenario file) into ``values``, and dotted-path overrides (``run.seed=7``,
 ``stations.S2.cycle_time=38``) are applied to the raw data before validation.
+
+Hostile input is bounded before anything is built: a scenario file is read only up to
+``MAX_SCENARIO_BYTES`` and parsed once (libyaml's ``CSafeLoader`` when PyYAML has it, else the
+pure-Python ``SafeLoader``: the same node graph and marks); the node graph is measured once per
+node and refused when aliases expand a value past ``MAX_EXPANDED_VALUES``, loop, nest past
+``MAX_DEPTH`` or hold an integer longer than ``MAX_INT_CHARS``; the data is then built from that
+same graph, with every alias its own copy. The measuring is written by hand: PyYAML has no
+limit on alias expansion (its constructor shares aliased objects, and every later walk of the
+data, pydantic's included, would pay the expansion). Data files are confined to the scenario's
+folder and below after symlinks are resolved, must be regular files of at most
+``MAX_DATA_BYTES``, and their content is never quoted in a message.
 """
 
 from __future__ import annotations

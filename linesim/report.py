@@ -2,6 +2,11 @@
 
 Stage: estimate (summary) ─► **report** ─► cli prints it. Also the capacity arithmetic shown
 before simulating, so a target out of a line's reach is obvious at once.
+
+Every user string (names, unit, verdict, paths) reaches rich as ``Text`` built by ``plain`` — never
+as a markup string, so ``[sets]`` stays ``[sets]`` and ``seat [/]`` cannot break the report — and
+``clean`` shows control and invisible characters as escapes (``\\x1b``), so no input can drive
+the terminal.
 """
 
 from __future__ import annotations

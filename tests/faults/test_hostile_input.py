@@ -225,3 +225,10 @@ def test_set_values_under_the_same_limits(tmp_path):
         assert "description" in proc.stderr and "Traceback" not in proc.stderr
         assert took < 10, took
     assert not (tmp_path / "out").exists()
+
+
+def test_file_name_with_markup_printed_as_written(tmp_path):
+    """A scenario path that looks like rich markup (`plan[/]b.yaml`) is printed as written in the
+    error line (it used to crash the error printing with a MarkupError traceback)."""
+    proc, _ = linesim("validate", "plan[/]b.yaml", cwd=tmp_path)
+    refused(proc, "plan[/]b.yaml: no such file")
