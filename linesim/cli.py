@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .loader import ScenarioError, load_scenario
+from .loader import ScenarioError, load_scenario, override_value
 
 EXIT_BAD_INPUT = 2
 
@@ -34,10 +33,10 @@ def _overrides(replications, seed, horizon, warmup, sets) -> list[tuple[str, obj
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
+        try:  # YAML under the limits of a scenario file (aliases, nesting, long integers)
+            value = override_value(raw)
+        except ValueError as exc:
+            raise click.BadParameter(f"{key.strip()}: {exc}", param_hint="--set") from None
         out.append((key.strip(), value))
     return out
 
@@ -48,9 +47,14 @@ def _load_all(paths, overrides, err: Console):
         try:
             scenarios.append((path, load_scenario(path, overrides)))
         except ScenarioError as exc:
+            from rich.text import Text
+
+            from .report import clean
+
             bad = True
-            for problem in exc.problems:
-                err.print(f"[red]error[/red] {problem}", markup=True, highlight=False, soft_wrap=True)
+            for problem in exc.problems:  # file names and values are the user's: plain text
+                err.print(Text.assemble(("error", "red"), " ", clean(problem)), highlight=False,
+                          soft_wrap=True)
     if bad:
         sys.exit(EXIT_BAD_INPUT)
     return scenarios
@@ -67,8 +71,10 @@ def main() -> None:
 def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without running them."""
     err = Console(stderr=True)
+    from .report import clean
+
     for path, sc in _load_all(scenarios, [], err):
-        click.echo(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)")
+        click.echo(clean(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)"))
 
 
 @main.command()

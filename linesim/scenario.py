@@ -12,10 +12,11 @@ Knows nothing of files or YAML (the loader does) nor of SimPy (the model does).
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -87,7 +88,73 @@ class Failures(_Frozen):
         return mtbf / (mtbf + mttr)
 
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$")
+# -- names -------------------------------------------------------------------------------------
+# Names of stations, products and calendars appear in YAML flow lists (`inputs: [A, B]`), in
+# dotted overrides, in tables and on the terminal; the scenario name also names the result folder.
+# Letters of any script are allowed (station names in Chinese are normal); punctuation that YAML
+# flow syntax or a shell would read, control and invisible characters are not.
+NAME_MAX = 100
+FOLDER_NAME_MAX_BYTES = 180  # the scenario name as a folder: room left in a 255-byte file name
+NAME_RULE = ("letters (any script, Chinese included), digits, spaces, '.', '_' or '-', starting "
+             f"with a letter or digit, not ending with a space, at most {NAME_MAX} characters")
+SCENARIO_NAME_RULE = (
+    "letters (any script, Chinese included), digits, '.', '_' or '-', starting with a letter or "
+    f"digit, not ending with '.', no '..', at most {NAME_MAX} characters ({FOLDER_NAME_MAX_BYTES} "
+    "bytes in UTF-8, 60 Chinese characters), and not a name Windows reserves (CON, PRN, AUX, NUL, "
+    "COM1-COM9, LPT1-LPT9): it names the result folder")
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10))})
+
+
+def _name_chars_ok(value: str, extra: str) -> bool:
+    """Starts with a letter or decimal digit; then letters, marks (accents, vowel signs of
+    Indic scripts), decimal digits or one of ``extra``."""
+    if not value or len(value) > NAME_MAX:
+        return False
+    first = unicodedata.category(value[0])
+    if not (first.startswith("L") or first == "Nd"):
+        return False
+    for ch in value[1:]:
+        cat = unicodedata.category(ch)
+        if not (cat[0] in "LM" or cat == "Nd" or ch in extra):
+            return False
+    return True
+
+
+def is_valid_name(value: str) -> bool:
+    """A station, product or calendar name (see NAME_RULE)."""
+    return isinstance(value, str) and _name_chars_ok(value, " ._-") and not value.endswith(" ")
+
+
+def check_name(value: str, what: str = "name") -> str:
+    if not is_valid_name(value):
+        raise ValueError(f"{what} {_shown(value)}: expected {NAME_RULE}")
+    return value
+
+
+def scenario_name_problem(value: str) -> Optional[str]:
+    """Why ``value`` cannot be a scenario name (a folder name on Linux, macOS and Windows), or
+    None. Windows reserves CON, NUL, ... with any extension (``nul.txt``), in any case."""
+    if not (isinstance(value, str) and _name_chars_ok(value, "._-")):
+        return f"expected {SCENARIO_NAME_RULE}"
+    if ".." in value or value.endswith("."):
+        return f"no '..' and no '.' at the end (Windows drops it): expected {SCENARIO_NAME_RULE}"
+    if len(value.encode("utf-8")) > FOLDER_NAME_MAX_BYTES:
+        return (f"{len(value.encode('utf-8'))} bytes in UTF-8, too long for a folder name: "
+                f"expected {SCENARIO_NAME_RULE}")
+    if value.split(".")[0].upper() in _WINDOWS_RESERVED:
+        return f"a name Windows reserves for a device: expected {SCENARIO_NAME_RULE}"
+    return None
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+UNIT_MAX = 40
+UNIT_RULE = (f"printable text of 1 to {UNIT_MAX} characters (any script), no control characters, "
+             "no space at either end")
 
 UNLIMITED = "unlimited"
 Capacity = Union[Annotated[int, Field(ge=0, le=1_000_000, strict=True)], Literal["unlimited"]]
@@ -138,8 +205,13 @@ class Products(_Frozen):
 
     @model_validator(mode="after")
     def _one(self):
-        if (self.mix is None) == (self.sequence is None):
+        given = self.mix if self.mix is not None else self.sequence
+        if given is None or (self.mix is not None and self.sequence is not None):
             raise ValueError("give exactly one of 'mix' (fractions) or 'sequence' (a pattern)")
+        for i, name in enumerate(given):
+            if not is_valid_name(name):
+                where = ("mix", name) if self.mix is not None else ("sequence", i)
+                raise PlacedError(f"product name {_shown(name)}: expected {NAME_RULE}", *where)
         if self.mix is not None:
             if not self.mix:
                 raise ValueError("mix names no variant")
@@ -256,9 +328,7 @@ class Station(_Frozen):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError("expected a name of letters, digits, spaces, '.', '_' or '-'")
-        return v
+        return check_name(v, "station name")
 
     @model_validator(mode="after")
     def _positive_cycle(self):
@@ -413,7 +483,7 @@ class Target(_Frozen):
 
 
 class Scenario(_Frozen):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+    name: str
     description: str = ""
     unit: str = "part"
     calendar: CalendarSpec = "continuous"
@@ -438,6 +508,29 @@ class Scenario(_Frozen):
                 previous = st.get("name") if isinstance(st, dict) else None
             data = {**data, "stations": stations}
         return data
+
+    @field_validator("name")
+    @classmethod
+    def _scenario_name(cls, v: str) -> str:
+        why = scenario_name_problem(v)
+        if why:
+            raise ValueError(f"scenario name {_shown(v)}: {why}")
+        return v
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, v: str) -> str:
+        if not v or len(v) > UNIT_MAX or not v.isprintable() or v != v.strip():
+            raise ValueError(f"unit {_shown(v)}: expected {UNIT_RULE}")
+        return v
+
+    @field_validator("calendars")
+    @classmethod
+    def _calendar_names(cls, v):
+        for name in v or {}:
+            if not is_valid_name(name):
+                raise PlacedError(f"calendar name {_shown(name)}: expected {NAME_RULE}", name)
+        return v
 
     @field_validator("stations")
     @classmethod
@@ -480,6 +573,12 @@ class Scenario(_Frozen):
                     raise PlacedError(f"input {', '.join(missing)} of assembly station {st.name!r} "
                                       "is never consumed: add it to the bill of materials",
                                       "stations", i, "assembly")
+                for inp, q in st.assembly.items():
+                    if isinstance(q, dict) and q and not any(q.values()):
+                        raise PlacedError(f"input {inp} of assembly station {st.name!r} is never "
+                                          "consumed: its quantity is 0 for every product; give "
+                                          "at least one a quantity, or remove the input",
+                                          "stations", i, "assembly", inp)
             if st.arrivals is not None and st.inputs:
                 raise PlacedError(f"station {st.name!r} has inputs; arrivals are only for sources "
                                   "(inputs: [])", "stations", i, "arrivals")
@@ -607,25 +706,28 @@ class Scenario(_Frozen):
                               "stations", i, "routing", "by_product")
 
     def _check_acyclic(self, successors: dict[str, list[str]]) -> None:
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(name: str) -> None:
-            state[name] = 1
-            stack.append(name)
-            for nxt in successors[name]:
-                if state.get(nxt) == 1:
-                    cycle = stack[stack.index(nxt):] + [nxt]
+        """Depth-first search with an explicit stack (a long line must not hit Python's
+        recursion limit)."""
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for start in successors:
+            if start in state:
+                continue
+            state[start] = 1
+            path = [start]
+            todo = [iter(successors[start])]
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:
+                    todo.pop()
+                    state[path.pop()] = 2
+                elif state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt]
                     raise PlacedError("the flow has a cycle: " + " -> ".join(cycle)
                                       + " (only rework may go back upstream)", "stations")
-                if nxt not in state:
-                    visit(nxt)
-            stack.pop()
-            state[name] = 2
-
-        for name in successors:
-            if name not in state:
-                visit(name)
+                elif nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    todo.append(iter(successors[nxt]))
 
     def _ancestors(self, name: str) -> set[str]:
         inputs = {st.name: st.inputs for st in self.stations}

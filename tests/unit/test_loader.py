@@ -515,3 +515,156 @@ def test_bad_cycle_time_shape_says_what_is_expected(write_yaml, value):
         """)
     p = only(problems(path), "stations[0].cycle_time")
     assert "duration" in p.message and "dist" in p.message
+
+
+# -- hostile input: one bounded parse, aliases, data files confined (issue 7) ------------------
+def test_one_parse_per_file_with_the_c_loader(write_yaml, monkeypatch):
+    """A file is composed once, by libyaml's loader when PyYAML has it (no second pure-Python
+    parse), and the data is built from that one node graph."""
+    import yaml
+
+    calls = []
+    real = yaml.compose
+    monkeypatch.setattr(yaml, "compose", lambda *a, **k: calls.append(k.get("Loader")) or real(*a, **k))
+    monkeypatch.setattr(yaml, "load", lambda *a, **k: pytest.fail("yaml.load parses a second time"))
+    load_scenario(write_yaml(GOOD))
+    expected = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    assert calls == [expected]
+
+
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_both_loaders_report_malformed_yaml_and_duplicates_alike(write_yaml, monkeypatch, libyaml):
+    """With libyaml and without it (PyYAML built without it), malformed YAML and a duplicate
+    key are problems with the same line and the same kind of message."""
+    import yaml
+
+    if libyaml and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml here")
+    monkeypatch.setattr(yaml, "__with_libyaml__", libyaml)
+    path = write_yaml("name: x\nstations:\n  - name: A\n    cycle_time: 40\n   bad: 1\n")
+    (p,) = problems(path)
+    assert p.line == 5 and p.message.startswith("malformed YAML: ")
+    path = write_yaml("name: x\nstations:\n  - name: A\n    cycle_time: 40\n    cycle_time: 41\n", "d.yaml")
+    (p,) = problems(path)
+    assert (p.line, p.path) == (5, "stations[0].cycle_time") and "duplicate key 'cycle_time'" in p.message
+
+
+ALIASES = """
+name: x
+stations:
+  - name: A
+    cycle_time: 40
+    failures: &fail {mtbf: 8 h, mttr: 10 min}
+  - name: B
+    cycle_time: 40
+    failures: *fail
+  - name: C
+    cycle_time: 40
+    failures: {<<: *fail, mttr: 20 min}
+"""
+
+
+def test_anchors_and_aliases_still_work_and_are_not_shared(write_yaml):
+    """A mapping anchored once and reused (also through a merge key) is normal YAML and loads;
+    an override of one use changes that use only (each alias is its own copy)."""
+    sc = load_scenario(write_yaml(ALIASES), [("stations.A.failures.mttr", "5 min")])
+    mttr = [st.failures.mttr.mean_s() for st in sc.stations]
+    assert mttr == [300.0, 600.0, 1200.0]
+    assert sc.stations[2].failures.mtbf.mean_s() == 8 * 3600
+
+
+def test_alias_bomb_refused_at_its_line(write_yaml):
+    """Aliases that expand a value to more than 100,000 values are refused (at the value that
+    first grows past the limit, with its key and line), without building anything."""
+    from linesim.loader import MAX_EXPANDED_VALUES
+
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcde", "bcdef"):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    (p,) = problems(write_yaml(GOOD + "\n".join(lines) + "\n"))
+    assert MAX_EXPANDED_VALUES == 100_000
+    assert (p.path, p.line) == ("e", 17) and "aliases expand this value to more than 100,000" in p.message
+
+
+def test_alias_loop_and_deep_nesting_are_problems(write_yaml):
+    """An alias inside the value it names, and nesting beyond 50 levels, are problems with a key
+    path and line (not a RecursionError)."""
+    p, = problems(write_yaml("name: x\nstations: &s\n  - name: A\n    inputs: *s\n"))
+    assert p.path == "stations" and p.line == 2 and "loop" in p.message
+    p, = problems(write_yaml("name: x\nstations: " + "[" * 200 + "]" * 200 + "\n", "deep.yaml"))
+    assert p.line == 2 and "nested" in p.message
+
+
+def test_unbuildable_value_is_a_problem(write_yaml):
+    """A value PyYAML cannot build (a date that does not exist) is a problem at its key path."""
+    (p,) = problems(write_yaml(GOOD + "description: 2020-13-45\n"))
+    assert p.path == "description" and p.line == 13 and "month" in p.message
+
+
+def test_scenario_file_size_checked_before_reading(write_yaml, monkeypatch):
+    """A scenario over MAX_SCENARIO_BYTES is refused with the limit in the message."""
+    from linesim import loader
+
+    monkeypatch.setattr(loader, "MAX_SCENARIO_BYTES", 100)
+    (p,) = problems(write_yaml(GOOD))
+    assert "larger than" in p.message and p.path == ""
+
+
+def test_empirical_bad_cell_names_row_not_value(tmp_path, write_yaml):
+    """A value of a data file that is not a duration is a problem naming the file, the column
+    and the data row (rows with a blank cell counted), never quoting the cell."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "times.csv").write_text("op10,op20\n5,1\n,2\nSECRET-CELL,3\n")
+    p = only(problems(write_yaml(EMPIRICAL % "op10")), "stations[0].cycle_time.file")
+    assert "data row 3" in p.message and "'data/times.csv'" in p.message and "op10" in p.message
+    assert "SECRET" not in p.message
+
+
+def test_empirical_file_confined_to_scenario_folder(tmp_path, write_yaml):
+    """A data file below the scenario's folder, or a link in it to a file in it, is read; a path
+    that leads out of the folder (`..`, absolute) is refused at `...file` without reading."""
+    (tmp_path / "plant" / "data").mkdir(parents=True)
+    (tmp_path / "plant" / "data" / "real.csv").write_text("op10\n7\n9\n")
+    (tmp_path / "outside.csv").write_text("op10\n1\n")
+    try:
+        (tmp_path / "plant" / "data" / "times.csv").symlink_to(tmp_path / "plant" / "data" / "real.csv")
+    except (OSError, NotImplementedError):
+        pytest.skip("cannot create symbolic links here")
+    sc = load_scenario(write_yaml(EMPIRICAL % "op10", "plant/s.yaml"))
+    assert sc.stations[0].cycle_time.values == [7.0, 9.0]
+    for ref in ("../outside.csv", str(tmp_path / "outside.csv")):
+        path = write_yaml(EMPIRICAL.replace("data/times.csv", ref) % "op10", "plant/out.yaml")
+        p = only(problems(path), "stations[0].cycle_time.file")
+        assert "outside the scenario's folder" in p.message
+
+
+def test_empirical_messages_quote_no_file_content(tmp_path, write_yaml):
+    """A file pandas cannot parse gives a fixed message naming the file and line, not the
+    parser's text; a missing column lists the columns shortened, not a whole long header."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "times.csv").write_text("op10\n1\n2,SECRET,3\n")
+    p = only(problems(write_yaml(EMPIRICAL % "op10")), "stations[0].cycle_time.file")
+    assert "'data/times.csv'" in p.message and "line 3" in p.message and "C error" not in p.message
+    (tmp_path / "data" / "times.csv").write_text("S" * 1000 + "\n1\n")
+    p = only(problems(write_yaml(EMPIRICAL % "op10", "s2.yaml")), "stations[0].cycle_time.column")
+    assert "S" * 50 not in p.message and "'op10'" in p.message
+
+
+def test_assembly_zero_for_every_variant_is_never_consumed(write_yaml):
+    """An input whose per-variant quantities are all 0 is never consumed: refused like a missing
+    one, at `stations[i].assembly.<input>`."""
+    path = write_yaml("""
+        name: x
+        products: {mix: {L7: 0.5, L8: 0.5}}
+        stations:
+          - name: body
+            cycle_time: 40
+          - name: seats
+            cycle_time: 40
+          - name: join
+            cycle_time: 40
+            inputs: [body, seats]
+            assembly: {body: 1, seats: {L7: 0, L8: 0}}
+        """)
+    p = only(problems(path), "stations[2].assembly.seats")
+    assert "never consumed" in p.message and p.line == 11
