@@ -14,10 +14,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import psutil
 import pytest
 
-from linesim.results import TABLE_FILES
-from tests.cli.conftest import TINY, invoke
+from tests.cli.conftest import TABLE_FILES, TINY, invoke
 
 from ._runs import LONG, siblings, snapshot, spawn, tmpfs, umask, wait_for, write  # noqa: F401
 
@@ -110,7 +110,6 @@ def test_successful_run_removes_stale_incomplete_output(previous, monkeypatch):
 KILLER = textwrap.dedent("""
     import os, signal, sys
     import linesim.results as results
-    import linesim.runfolder as runfolder
 
     mode, k = sys.argv[1], int(sys.argv[2])
     calls = [0]
@@ -129,6 +128,7 @@ KILLER = textwrap.dedent("""
 
         results.atomic_write = atomic_write
     elif mode == "exchange":  # killed right after the atomic exchange, before the old is removed
+        import linesim.runfolder as runfolder
         original = runfolder.exchange
 
         def exchange(a, b):
@@ -138,6 +138,7 @@ KILLER = textwrap.dedent("""
 
         runfolder.exchange = exchange
     elif mode == "fallback":  # no exchange; killed between "old aside" and "new in"
+        import linesim.runfolder as runfolder
         runfolder.exchange = lambda a, b: False
         rename = os.rename
 
@@ -191,9 +192,10 @@ def test_second_concurrent_run_into_same_folder_is_refused(previous, tmp_path):
     previous folder as it was."""
     _, out, before = previous
     long = write(tmp_path / "long.yaml", LONG)
-    first = spawn("run", long, "--out", out, "--jobs", "1", "-n", "2", cwd=tmp_path)
+    first = spawn("run", long, "--out", out, "--jobs", "2", "-n", "2", cwd=tmp_path)
     try:
-        wait_for(lambda: any(".tmp-" in n for n in siblings(out)), 60, "the first run to start")
+        parent = psutil.Process(first.pid)
+        wait_for(lambda: len(parent.children()) >= 2, 60, "the first run to simulate")
         res = invoke("run", tmp_path / "tiny.yaml", "--out", out, *QUICK)
         assert res.exit_code == 2 and isinstance(res.exception, SystemExit)
         assert str(out) in res.stderr and "another linesim run is writing" in res.stderr
