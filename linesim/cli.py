@@ -3,7 +3,10 @@
 ``linesim run SCENARIO...``: capacity arithmetic, replications with a progress bar, the summary
 table and verdict, and a run folder per scenario. ``linesim validate SCENARIO...``: check only.
 Bad input ends with exit status 2 and one line per problem (file:line: key.path: what is
-expected), never a traceback, and nothing written.
+expected), never a traceback, and nothing written. A run folder that cannot be used (locked by
+another run, not writable, too little space, shared by two scenarios) is exit 2 before anything
+is simulated; Ctrl-C is exit 130 and SIGTERM 143 (128 + signal), the previous folders untouched.
+The work itself (folders, replications, files) is in api.py.
 """
 
 from __future__ import annotations

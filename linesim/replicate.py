@@ -10,7 +10,7 @@ included), ignore Ctrl-C (the parent decides), and on any interrupt or error in 
 (KeyboardInterrupt, SIGTERM as ``Terminated``) the queued replications are cancelled at once and
 the running ones stopped: workers are terminated, not waited for. ``ProcessPoolExecutor`` has no
 public way to stop running workers before Python 3.14 (``terminate_workers``); below that its
-``_processes`` map is used.
+``_processes`` map is used (``terminate_workers`` where that map is gone).
 """
 
 from __future__ import annotations
@@ -62,9 +62,9 @@ def run_replications(scenario: Scenario, jobs: Optional[int] = None,
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel every queued task and stop the running workers now (terminate, then kill)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    if hasattr(pool, "terminate_workers"):  # Python 3.14+
+    if not processes and hasattr(pool, "terminate_workers"):  # Python 3.14+, if _processes went
         pool.terminate_workers()
+    pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
             p.terminate()

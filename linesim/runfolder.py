@@ -217,8 +217,8 @@ class RunFolder:
             raise self._refuse(f"cannot write in {self.parent}: {_strerror(exc)}") from None
         self._lock = lock
         try:
-            self.check()  # again, under the lock: another run may have just written the folder
             self._clean_leftovers()
+            self.check()  # again, under the lock: another run may have just written the folder
             try:
                 self.work = Path(tempfile.mkdtemp(prefix=f".{self.stem}.tmp-", dir=self.parent))
                 os.chmod(self.work, folder_mode())

@@ -93,3 +93,35 @@ def test_worker_initializer_ignores_ctrl_c_and_checks_its_parent():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "first call checked" in proc.stdout, proc.stderr
     assert proc.returncode == 1 and "still here" not in proc.stdout, proc.stderr
+
+
+def test_a_killed_worker_fails_the_run_cleanly(tmp_path):
+    """A worker killed from outside (the OOM killer, an admin): the parent stops the other
+    worker, exits 1 with one line saying a worker died, no traceback, and the run folder is the
+    previous one (nothing half-done replaces it)."""
+    write(tmp_path / "tiny.yaml", TINY)
+    out = tmp_path / "run"
+    res = invoke("run", tmp_path / "tiny.yaml", "--out", out, "--jobs", "1", "--no-charts",
+                 "-n", "1", "--horizon", "2 h")
+    assert res.exit_code == 0, (res.output, res.exception)
+    before = snapshot(out)
+    proc = spawn("run", write(tmp_path / "long.yaml", LONG), "--out", out, "--jobs", "2", "-n", "6",
+                 cwd=tmp_path)
+    workers: list[psutil.Process] = []
+    try:
+        parent = psutil.Process(proc.pid)
+        workers = wait_for(lambda: (lambda c: c if len(c) >= 2 else None)(parent.children()),
+                           60, "two worker processes")
+        time.sleep(0.5)
+        workers[0].kill()
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 1, err
+        assert "a worker process died" in err and "Traceback" not in err
+        wait_for(lambda: not alive(workers), 10, "the other worker to end")
+    finally:
+        for p in alive(workers):
+            p.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert snapshot(out) == before
