@@ -301,6 +301,8 @@ class RunFolder:
         """Step 6: leave the old folder alone; keep the partial output (with the manifest
         ``write_manifest`` writes into it) as ``.NAME.incomplete`` and return where, or remove
         it if that fails."""
+        if self.state == "committed":  # an interrupt held back until the swap was done
+            return None
         with deferred_interrupts():
             if self.work is not None:
                 try:

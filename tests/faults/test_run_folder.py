@@ -352,3 +352,24 @@ def test_disk_full_while_writing_is_one_line_and_keeps_previous(tmpfs, tmp_path,
     assert str(out) in line and "No space left" in line and "--out" in line
     assert snapshot(out) == before
     assert not [n for n in siblings(out) if ".tmp-" in n]
+
+
+def test_interrupt_during_the_swap_is_held_until_it_is_done(previous, monkeypatch):
+    """A Ctrl-C arriving while the new folder is being swapped in is held back until the swap is
+    done: the folder is the new complete one, the command still ends as interrupted (130) and
+    says the folder is complete."""
+    scenario, out, _ = previous
+    import linesim.runfolder as runfolder
+
+    real = runfolder.exchange
+
+    def exchange_then_ctrl_c(a, b):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(a, b)
+
+    monkeypatch.setattr(runfolder, "exchange", exchange_then_ctrl_c)
+    res = invoke("run", scenario, "--out", out, *QUICK, "--seed", "4")
+    assert res.exit_code == 130, (res.output, res.exception)
+    assert manifest(out)["status"] == "ok" and manifest(out)["seed"] == 4
+    assert f"{out}: complete" in res.stderr
+    assert siblings(out) == [".run.lock"]
