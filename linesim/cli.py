@@ -3,14 +3,15 @@
 ``linesim run SCENARIO...``: capacity arithmetic, replications with a progress bar, the summary
 table and verdict, and a run folder per scenario. ``linesim validate SCENARIO...``: check only.
 Bad input ends with exit status 2 and one line per problem (file:line: key.path: what is
-expected), never a traceback, and nothing written.
+expected), never a traceback, and nothing written. A run folder that cannot be used (locked by
+another run, not writable, too little space, shared by two scenarios) is exit 2 before anything
+is simulated; Ctrl-C is exit 130 and SIGTERM 143 (128 + signal), the previous folders untouched.
+The work itself (folders, replications, files) is in api.py.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -101,65 +102,54 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
     loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err)
-    folders = [out if out is not None else results_dir / sc.name for _, sc in loaded]
-    for folder in folders:  # before simulating: a folder that cannot be written is bad input
-        if folder.exists() and not folder.is_dir():
-            err.print(f"error {folder}: exists and is not a folder (--out / --results-dir)",
-                      markup=False, highlight=False)
-            sys.exit(EXIT_BAD_INPUT)
-        for parent in folder.parents:
-            if parent.exists() and not parent.is_dir():
-                err.print(f"error {folder}: {parent} is not a folder", markup=False, highlight=False)
-                sys.exit(EXIT_BAD_INPUT)
 
     # The running stages are imported here so that `validate` starts fast.
+    from . import api
     from .capacity import capacity_check
-    from .estimate import summarize
-    from .replicate import default_jobs, run_replications
+    from .lifecycle import exit_status
+    from .replicate import default_jobs
     from .report import capacity_panel, summary_renderable
-    from .results import dumps_json, replications_table, write_run
+    from .results import dumps_json
 
-    summaries = []
-    for (path, scenario), folder in zip(loaded, folders):
-        n_jobs = jobs or default_jobs(scenario.run.replications)
-        cap = capacity_check(scenario)
-        con.print(capacity_panel(scenario.name, scenario.unit, cap))
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        t0 = time.perf_counter()
-        try:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=err, transient=True) as progress:
-                task = progress.add_task(f"{scenario.name}: replications",
-                                         total=scenario.run.replications)
-                results = run_replications(scenario, n_jobs,
-                                           progress=lambda _r: progress.advance(task))
-            summary = summarize(scenario, results, cap)
-            write_run(folder, scenario, results, summary)
-            if not no_charts:
-                from .charts import write_charts
-
-                write_charts(folder, summary, replications_table(results))
-        except KeyboardInterrupt:
-            _manifest(folder, scenario, path, "interrupted", started, t0, n_jobs, None)
-            err.print("interrupted")
-            sys.exit(130)
-        except Exception as exc:  # record the failure, then let it surface
-            _manifest(folder, scenario, path, "failed", started, t0, n_jobs, repr(exc))
-            raise
-        _manifest(folder, scenario, path, "ok", started, t0, n_jobs, None)
-        con.print(summary_renderable(summary))
-        con.print(f"run folder: {folder}")
-        summaries.append(summary)
+    plans: list = []
+    try:
+        plans = api.plan_runs(loaded, out, results_dir)
+        # Pre-flight checks of the scenarios go here: before any folder is touched.
+        with api.termination_as_interrupt(), api.prepared(plans, notice=lambda s: _say(err, s)):
+            summaries = []
+            for plan in plans:
+                scenario = plan.scenario
+                n_jobs = jobs or default_jobs(scenario.run.replications)
+                cap = capacity_check(scenario)
+                con.print(capacity_panel(scenario.name, scenario.unit, cap))
+                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=err, transient=True) as progress:
+                    task = progress.add_task(f"{scenario.name}: replications",
+                                             total=scenario.run.replications)
+                    summary = api.run_scenario(plan, n_jobs, cap, charts=not no_charts,
+                                               progress=lambda _r: progress.advance(task))
+                con.print(summary_renderable(summary))
+                con.print(f"run folder: {plan.folder.path}")
+                summaries.append(summary)
+    except api.FolderRefused as exc:  # the run folder cannot be used or written: bad input
+        for line in exc.lines:
+            _say(err, line)
+        sys.exit(EXIT_BAD_INPUT)
+    except api.RunFailed as exc:
+        for line in exc.lines:
+            _say(err, line)
+        sys.exit(1)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP
+        _say(err, f"interrupted ({exc})" if str(exc) else "interrupted")
+        for line in api.interrupted_report(plans):
+            _say(err, line)
+        sys.exit(exit_status(exc))
     if as_json:  # one scenario: its summary.json; several: a list of them
         click.echo(dumps_json(summaries[0] if len(summaries) == 1 else summaries), nl=False)
 
 
-def _manifest(folder, scenario, path, status, started, t0, jobs, error) -> None:
-    from .results import write_manifest
-
-    write_manifest(folder, scenario, source=str(path), status=status, started=started,
-                   finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   wall_s=time.perf_counter() - t0, jobs=jobs, error=error)
+def _say(err: Console, line: str) -> None:
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

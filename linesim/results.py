@@ -7,7 +7,11 @@ A run folder holds ``summary.json``, ``replications.csv``, ``stations.csv``, ``b
 stream scheme, command line, wall time, status). JSON has sorted keys and CSV a fixed column
 order, so the same seed gives the same bytes; timestamps appear only in the manifest. Every file
 is written to a temporary name in the same folder and renamed, so an interrupted run never
-leaves a half-written file.
+leaves a half-written file; the folder as a whole is made complete by runfolder.py (written
+beside the old one and swapped in).
+
+Files get the mode the user's umask gives (``0o666 & ~umask``): ``mkstemp`` creates 0600 and
+that mode would survive the rename, leaving results unreadable to colleagues on a shared drive.
 """
 
 from __future__ import annotations
@@ -39,6 +43,35 @@ REPLICATION_COLUMNS = [
 STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures",
                    "starved_episodes"]
 BUFFER_COLUMNS = ["replication", "after", "before", "kind", "capacity", "mean_level", "max_level"]
+# Every file a run folder can hold (the manifest also lists the ones it holds).
+TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
+               "scenario.resolved.yaml"]
+CHART_FILES = ["station_states.png", "annual_output.png"]
+MANIFEST = "manifest.json"
+RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST]
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows (Linux /proc), else by
+    setting and restoring it (a moment in which another thread could create a file 0666)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    return 0o666 & ~current_umask()
+
+
+def folder_mode() -> int:
+    return 0o777 & ~current_umask()
 
 
 def atomic_write(path: Path, writer: Callable[[io.IOBase], None], binary: bool = False) -> None:
@@ -48,6 +81,7 @@ def atomic_write(path: Path, writer: Callable[[io.IOBase], None], binary: bool =
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
             writer(f)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -119,9 +153,21 @@ def write_run(folder: Path, scenario: Scenario, results: list[RunResult], summar
                yaml.safe_dump(scenario.resolved(), sort_keys=False, allow_unicode=True))
 
 
+def output_size_estimate(scenario: Scenario) -> int:
+    """A generous estimate of a run folder's size in bytes: twice what the tables and charts
+    measure (a few hundred bytes a replication and station, charts under 100 KB each), to refuse
+    a run up front when the disk clearly cannot hold it."""
+    n, stations = scenario.run.replications, len(scenario.stations)
+    return 2 * (256 * 1024 + n * (200 + 150 * 2 * stations) + 2048 * stations)
+
+
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
                    started: str, finished: str, wall_s: float, jobs: int,
                    error: str | None = None) -> None:
+    """The manifest, written last: ``status`` is ok for a complete run folder, failed or
+    interrupted for partial output kept aside; ``files`` lists what the folder holds."""
+    files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+                   | {MANIFEST})
     manifest = {
         "scenario": scenario.name,
         "source": source,
@@ -137,5 +183,6 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "wall_s": round(wall_s, 3),
         "versions": versions(),
         "platform": platform.platform(),
+        "files": files,
     }
     write_text(folder / "manifest.json", dumps_json(manifest))

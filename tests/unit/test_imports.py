@@ -17,11 +17,12 @@ PKG = Path(linesim.__file__).parent
 # Stages, lowest first: a module may import only modules strictly before it.
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "model",
-    "simulate", "replicate", "capacity", "estimate", "results", "charts", "report",
+    "simulate", "lifecycle", "replicate", "capacity", "estimate", "results", "runfolder", "charts",
+    "report",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
-TOP = {"cli", "__main__"}  # may import anything
+TOP = {"cli", "api", "__main__"}  # may import anything (api: the run command's work)
 ROOT = "__init__"  # the package itself (``from . import __version__``), importable by all
 
 FILE_MODULES = {"yaml", "pandas", "pathlib", "io", "csv", "json", "pickle", "shutil", "tempfile"}
