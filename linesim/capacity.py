@@ -48,19 +48,25 @@ class CapacityCheck:
     target_within_ceiling: Optional[bool]
 
 
-def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
-    """Best steady flow (starts per scheduled second at each station, per variant) and the
-    output rate.
+@dataclass
+class _PlantLP:
+    """The plant's flow as a linear programme (see ``_flows``): equality rows (flow balance),
+    ceiling rows ("share of this resource used <= 1") with a label and a key path each, and
+    the variables' places."""
 
-    A linear programme over per-variant flows: maximise the good units leaving the output
-    stations subject to each station's ceiling (Σ flow × time per part ≤ servers × A), the
-    bills of material (the unit's variant is its first input's), routing fractions, routing by
-    product, scrap and rework fractions, conveyors and arrival rates; every source delivers its
-    products' mix. ``first_free`` splits are free (per variant: an upper bound). The limiting
-    station is the binding ceiling with the largest shadow price.
-    """
-    from scipy.optimize import linprog  # only needed here
+    nvar: int
+    a_eq: list
+    b_eq: list
+    a_ub: list
+    labels: list  # what each ceiling row stands for
+    locs: list  # key path of the scenario value behind each ceiling row
+    x: list  # x[i][v]: starts per scheduled second at station i, variant v (variable index)
+    y: int  # good units leaving the output stations per scheduled second
+    source: dict  # station index of a source -> its variable (units started per second)
+    arrival_rows: dict  # station index of an arrival source -> its ceiling row
 
+
+def _plant_lp(scenario: Scenario) -> _PlantLP:
     stations = scenario.stations
     products = scenario.products
     variants = list(products.names) if products else [None]
@@ -132,18 +138,17 @@ def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
 
     # A station on its own calendar works (its hours)/(the output's hours) as long: its ceiling
     # per scheduled second of the output calendar scales by that ratio.
-    ref_s = build_calendar(scenario.output_calendar()).scheduled_s_per_period
-    scale = [build_calendar(scenario.station_calendar(st)).scheduled_s_per_period / ref_s
-             for st in stations]
+    scale = calendar_scales(scenario)
     # Every ceiling row reads "share of this resource used ≤ 1", so that the shadow prices
     # (output gained per 100 % more of a resource) compare across stations, conveyors, arrivals.
-    a_ub, labels = [], []  # labels: what each ceiling row stands for
+    a_ub, labels, locs = [], [], []
     for i, st in enumerate(stations):
         r = [0.0] * nvar
         available = st.servers * st.availability() * scale[i]
         for v, name in enumerate(variants):
             r[xv(i, v)] = st.part_time_s(name, products) / available
         labels.append(st.name)
+        locs.append(("stations", i, "cycle_time"))
         a_ub.append(r)
     for u, d in edges:  # a conveyor carries at most capacity / transfer time
         conv = stations[index[u]].conveyor
@@ -152,29 +157,110 @@ def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
             for v in range(nv):
                 r[ev((u, d), v)] = conv.transfer_time / (conv.capacity * scale[index[u]])
             labels.append(f"conveyor {u} -> {d}")
+            locs.append(("stations", index[u], "conveyor"))
             a_ub.append(r)
+    arrival_rows = {}
     for i in sources:
         if stations[i].arrivals is not None:
+            # Interarrival times run on the source's own scheduled clock.
             r = [0.0] * nvar
-            r[s_index[i]] = stations[i].arrivals.interarrival.mean_s()
+            r[s_index[i]] = stations[i].arrivals.interarrival.mean_s() / scale[i]
+            arrival_rows[i] = len(a_ub)
             labels.append(f"arrivals at {stations[i].name}")
+            locs.append(("stations", i, "arrivals", "interarrival"))
             a_ub.append(r)
-    b_ub = [1.0] * len(a_ub)
-    c = [0.0] * nvar
-    c[y] = -1.0
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * nvar,
-                  method="highs")
+    return _PlantLP(nvar=nvar, a_eq=a_eq, b_eq=b_eq, a_ub=a_ub, labels=labels, locs=locs,
+                    x=[[xv(i, v) for v in range(nv)] for i in range(n)], y=y, source=s_index,
+                    arrival_rows=arrival_rows)
+
+
+def calendar_scales(scenario: Scenario) -> list[float]:
+    """Per station: its scheduled seconds per scheduled second of the output calendar."""
+    ref_s = build_calendar(scenario.output_calendar()).scheduled_s_per_period
+    return [build_calendar(scenario.station_calendar(st)).scheduled_s_per_period / ref_s
+            for st in scenario.stations]
+
+
+def _solve(lp: _PlantLP, objective: int, drop_rows: tuple[int, ...] = ()):
+    from scipy.optimize import linprog  # only needed here
+
+    keep = [j for j in range(len(lp.a_ub)) if j not in drop_rows]
+    c = [0.0] * lp.nvar
+    c[objective] = -1.0
+    return linprog(c, A_ub=[lp.a_ub[j] for j in keep] or None, b_ub=[1.0] * len(keep) or None,
+                   A_eq=lp.a_eq, b_eq=lp.b_eq, bounds=[(0, None)] * lp.nvar, method="highs"), keep
+
+
+def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
+    """Best steady flow (starts per scheduled second at each station, per variant) and the
+    output rate.
+
+    A linear programme over per-variant flows: maximise the good units leaving the output
+    stations subject to each station's ceiling (Σ flow × time per part ≤ servers × A), the
+    bills of material (the unit's variant is its first input's), routing fractions, routing by
+    product, scrap and rework fractions, conveyors and arrival rates; every source delivers its
+    products' mix. ``first_free`` splits are free (per variant: an upper bound). The limiting
+    station is the binding ceiling with the largest shadow price.
+    """
+    flow = best_flow(scenario)
+    return flow.starts, flow.output_per_s, flow.limit
+
+
+@dataclass(frozen=True)
+class BestFlow:
+    """The plant's best steady flow, per scheduled second of the output calendar."""
+
+    starts: list[list[float]]  # per station, per variant: starts per scheduled second
+    output_per_s: float  # good units leaving the output stations
+    limit: str  # the binding ceiling with the largest shadow price (station, conveyor, arrivals)
+    limit_loc: tuple  # key path of the value behind it (a cycle time, conveyor, interarrival)
+
+    def station_starts_per_s(self) -> list[float]:
+        return [sum(row) for row in self.starts]
+
+
+def best_flow(scenario: Scenario) -> BestFlow:
+    """Solve the plant's linear programme (see ``_flows``); ValueError if it has no solution."""
+    lp = _plant_lp(scenario)
+    res, _ = _solve(lp, lp.y)
     if res.status != 0:
         raise ValueError(f"no steady flow through this plant ({res.message})")
-    x = [[float(res.x[xv(i, v)]) for v in range(nv)] for i in range(n)]
+    x = [[float(res.x[k]) for k in row] for row in lp.x]
     marginals = list(res.ineqlin.marginals)
     slack = list(res.ineqlin.residual)
-    binding = [j for j in range(len(b_ub)) if slack[j] <= 1e-9]
-    if binding:
-        limit = labels[min(binding, key=lambda j: (marginals[j], j))]
-    else:
-        limit = stations[0].name
-    return x, float(res.x[y]), limit
+    binding = [j for j in range(len(lp.a_ub)) if slack[j] <= 1e-9]
+    j = min(binding, key=lambda j: (marginals[j], j)) if binding else 0
+    return BestFlow(starts=x, output_per_s=float(res.x[lp.y]), limit=lp.labels[j],
+                    limit_loc=lp.locs[j])
+
+
+def source_limits(scenario: Scenario) -> dict[str, tuple[float, str]]:
+    """Per arrival source: the most units it can start per scheduled second of the output
+    calendar, the other arrival sources held at (at most) their own arrival rates, and what
+    holds it there (the binding ceiling with the largest shadow price).
+
+    Another linear programme on the same plant: maximise that source's starts with its own
+    arrival ceiling dropped. Bills of material couple sources (an assembly of one part from
+    each of two sources takes from the first no faster than the second delivers), routing and
+    shared stations couple them too; all of it is in the programme. ``inf`` if nothing in the
+    plant bounds it.
+    """
+    lp = _plant_lp(scenario)
+    out = {}
+    for i, row in lp.arrival_rows.items():
+        res, keep = _solve(lp, lp.source[i], drop_rows=(row,))
+        name = scenario.stations[i].name
+        if res.status == 3:
+            out[name] = (math.inf, "nothing")
+        elif res.status != 0:
+            raise ValueError(f"no steady flow through this plant ({res.message})")
+        else:
+            marginals = list(res.ineqlin.marginals)
+            slack = list(res.ineqlin.residual)
+            binding = [k for k in range(len(keep)) if slack[k] <= 1e-9]
+            limit = lp.labels[keep[min(binding, key=lambda k: (marginals[k], k))]] if binding else "nothing"
+            out[name] = (float(res.x[lp.source[i]]), limit)
+    return out
 
 
 def capacity_check(scenario: Scenario) -> CapacityCheck:

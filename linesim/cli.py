@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .loader import ScenarioError, load_scenario
+from .loader import ScenarioError, load_scenario_source
 
 EXIT_BAD_INPUT = 2
 
@@ -42,11 +42,15 @@ def _overrides(replications, seed, horizon, warmup, sets) -> list[tuple[str, obj
     return out
 
 
-def _load_all(paths, overrides, err: Console):
+def _load_all(paths, overrides, err: Console, sources: list | None = None):
+    """[(path, Scenario)]; each one's loader.Source appended to ``sources`` if given."""
     scenarios, bad = [], False
     for path in paths:
         try:
-            scenarios.append((path, load_scenario(path, overrides)))
+            scenario, source = load_scenario_source(path, overrides)
+            scenarios.append((path, scenario))
+            if sources is not None:
+                sources.append(source)
         except ScenarioError as exc:
             bad = True
             for problem in exc.problems:
@@ -85,8 +89,10 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: cores].")
 @click.option("--json", "as_json", is_flag=True, help="Also print summary.json to stdout.")
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@click.option("--force", is_flag=True,
+              help="Run even when the pre-flight event budget is over its limit.")
 def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, jobs, as_json,
-        no_charts) -> None:
+        no_charts, force) -> None:
     """Simulate scenarios and write a run folder for each."""
     err = Console(stderr=True)
     con = err if as_json else Console()
@@ -94,7 +100,9 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
         con.width = max(con.width, 110)  # files and pipes: room for the station table
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
-    loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err)
+    sources: list = []
+    loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err,
+                       sources)
     folders = [out if out is not None else results_dir / sc.name for _, sc in loaded]
     for folder in folders:  # before simulating: a folder that cannot be written is bad input
         if folder.exists() and not folder.is_dir():
@@ -113,11 +121,15 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     from .report import capacity_panel, summary_renderable
     from .results import dumps_json, replications_table, write_run
 
+    warnings = _preflight(loaded, sources, jobs, force, err)  # every scenario, before any runs
     summaries = []
-    for (path, scenario), folder in zip(loaded, folders):
+    for (path, scenario), folder, warned in zip(loaded, folders, warnings):
         n_jobs = jobs or default_jobs(scenario.run.replications)
         cap = capacity_check(scenario)
         con.print(capacity_panel(scenario.name, scenario.unit, cap))
+        for line in warned:
+            err.print(f"warning {scenario.name}: {line}", markup=False, highlight=False,
+                      soft_wrap=True)
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         t0 = time.perf_counter()
         try:
@@ -146,6 +158,25 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
         summaries.append(summary)
     if as_json:  # one scenario: its summary.json; several: a list of them
         click.echo(dumps_json(summaries[0] if len(summaries) == 1 else summaries), nl=False)
+
+
+def _preflight(loaded, sources, jobs, force, err: Console) -> list[tuple[str, ...]]:
+    """Pre-flight every scenario (window, event budget, flooding sources): print each error at
+    its key path and exit 2 if any; else return each scenario's warnings."""
+    from .preflight import check
+    from .replicate import default_jobs
+
+    warnings, bad = [], False
+    for (_, scenario), source in zip(loaded, sources):
+        result = check(scenario, jobs=jobs or default_jobs(scenario.run.replications), force=force)
+        for problem in result.errors:
+            bad = True
+            err.print(f"error {source.problem(problem.loc, problem.message)}", markup=False,
+                      highlight=False, soft_wrap=True)
+        warnings.append(result.warnings)
+    if bad:
+        sys.exit(EXIT_BAD_INPUT)
+    return warnings
 
 
 def _manifest(folder, scenario, path, status, started, t0, jobs, error) -> None:
