@@ -181,14 +181,39 @@ def calendar_scales(scenario: Scenario) -> list[float]:
             for st in scenario.stations]
 
 
-def _solve(lp: _PlantLP, objective: int, drop_rows: tuple[int, ...] = ()):
+def _solve(lp: _PlantLP, objective: int, drop_rows: tuple[int, ...] = (),
+           extra_eq: tuple[dict[int, float], ...] = (), fixed: Optional[dict[int, float]] = None):
+    """Maximise variable ``objective``, without the ceiling rows ``drop_rows``, with extra
+    equality rows ({variable: coefficient} = 0) and variables ``fixed`` at values. Returns
+    linprog's result and the rows kept."""
     from scipy.optimize import linprog  # only needed here
 
     keep = [j for j in range(len(lp.a_ub)) if j not in drop_rows]
     c = [0.0] * lp.nvar
     c[objective] = -1.0
-    return linprog(c, A_ub=[lp.a_ub[j] for j in keep] or None, b_ub=[1.0] * len(keep) or None,
-                   A_eq=lp.a_eq, b_eq=lp.b_eq, bounds=[(0, None)] * lp.nvar, method="highs"), keep
+    a_eq, b_eq = list(lp.a_eq), list(lp.b_eq)
+    for pairs in extra_eq:
+        r = [0.0] * lp.nvar
+        for k, val in pairs.items():
+            r[k] += val
+        a_eq.append(r)
+        b_eq.append(0.0)
+    bounds = [(0, None)] * lp.nvar
+    for k, value in (fixed or {}).items():
+        bounds[k] = (value, value)
+    res = linprog(c, A_ub=[lp.a_ub[j] for j in keep] or None, b_ub=[1.0] * len(keep) or None,
+                  A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    return res, keep
+
+
+def _binding(lp: _PlantLP, res, keep: list[int]) -> str:
+    """The binding ceiling with the largest shadow price (its label), or "nothing"."""
+    marginals = list(res.ineqlin.marginals)
+    slack = list(res.ineqlin.residual)
+    binding = [k for k in range(len(keep)) if slack[k] <= 1e-9]
+    if not binding:
+        return "nothing"
+    return lp.labels[keep[min(binding, key=lambda k: (marginals[k], k))]]
 
 
 def _flows(scenario: Scenario) -> tuple[list[list[float]], float, str]:
@@ -222,7 +247,7 @@ class BestFlow:
 def best_flow(scenario: Scenario) -> BestFlow:
     """Solve the plant's linear programme (see ``_flows``); ValueError if it has no solution."""
     lp = _plant_lp(scenario)
-    res, _ = _solve(lp, lp.y)
+    res, keep = _solve(lp, lp.y)
     if res.status != 0:
         raise ValueError(f"no steady flow through this plant ({res.message})")
     x = [[float(res.x[k]) for k in row] for row in lp.x]
@@ -234,33 +259,65 @@ def best_flow(scenario: Scenario) -> BestFlow:
                     limit_loc=lp.locs[j])
 
 
-def source_limits(scenario: Scenario) -> dict[str, tuple[float, str]]:
-    """Per arrival source: the most units it can start per scheduled second of the output
-    calendar, the other arrival sources held at (at most) their own arrival rates, and what
-    holds it there (the binding ceiling with the largest shadow price).
+@dataclass(frozen=True)
+class ArrivalLimits:
+    """How the plant copes with its arrival streams, per scheduled second of the output
+    calendar (arrival rates included: each on its source's own scheduled clock, converted).
 
-    Another linear programme on the same plant: maximise that source's starts with its own
-    arrival ceiling dropped. Bills of material couple sources (an assembly of one part from
-    each of two sources takes from the first no faster than the second delivers), routing and
-    shared stations couple them too; all of it is in the programme. ``inf`` if nothing in the
-    plant bounds it.
+    ``scale``: the largest factor by which every arrival stream can be multiplied together and
+    still be carried (< 1: the arrivals exceed the plant, something piles up; 1/scale is the
+    plant's utilisation by its arrivals), held there by ``scale_limit``. Per source:
+    ``alone`` is the most it can deliver with every other stream at most at its rate (an upper
+    bound: no other stream needs to be carried), ``beside`` the most with every other stream
+    carried in full (None if they cannot all be carried even without this one)."""
+
+    rates: dict[str, float]
+    scale: float
+    scale_limit: str
+    alone: dict[str, tuple[float, str]]
+    beside: dict[str, Optional[tuple[float, str]]]
+
+
+def arrival_limits(scenario: Scenario) -> ArrivalLimits:
+    """Linear programmes on the plant for its arrival streams (see ``ArrivalLimits``).
+
+    Bills of material couple sources (an assembly of one part from each of two sources takes
+    from the first no faster than the second delivers), shared stations couple them too (two
+    streams merging into one station share its ceiling): all of it is in the programmes.
     """
     lp = _plant_lp(scenario)
-    out = {}
-    for i, row in lp.arrival_rows.items():
-        res, keep = _solve(lp, lp.source[i], drop_rows=(row,))
-        name = scenario.stations[i].name
+    stations = scenario.stations
+    scale = calendar_scales(scenario)
+    rate = {i: scale[i] / stations[i].arrivals.interarrival.mean_s() for i in lp.arrival_rows}
+    names = {i: stations[i].name for i in lp.arrival_rows}
+    all_rows = tuple(lp.arrival_rows.values())
+    alone, beside = {}, {}
+
+    def best(res, keep, i):
         if res.status == 3:
-            out[name] = (math.inf, "nothing")
-        elif res.status != 0:
-            raise ValueError(f"no steady flow through this plant ({res.message})")
-        else:
-            marginals = list(res.ineqlin.marginals)
-            slack = list(res.ineqlin.residual)
-            binding = [k for k in range(len(keep)) if slack[k] <= 1e-9]
-            limit = lp.labels[keep[min(binding, key=lambda k: (marginals[k], k))]] if binding else "nothing"
-            out[name] = (float(res.x[lp.source[i]]), limit)
-    return out
+            return (math.inf, "nothing")
+        if res.status != 0:
+            return None
+        return (float(res.x[lp.source[i]]), _binding(lp, res, keep))
+
+    for i, row in lp.arrival_rows.items():
+        found = best(*_solve(lp, lp.source[i], drop_rows=(row,)), i)
+        if found is None:
+            raise ValueError("no steady flow through this plant")
+        alone[names[i]] = found
+        others = {lp.source[j]: rate[j] for j in rate if j != i}
+        beside[names[i]] = best(*_solve(lp, lp.source[i], drop_rows=all_rows, fixed=others), i)
+    if rate:
+        ref = next(iter(rate))
+        ratio = tuple({lp.source[j]: 1.0, lp.source[ref]: -rate[j] / rate[ref]}
+                      for j in rate if j != ref)
+        res, keep = _solve(lp, lp.source[ref], drop_rows=all_rows, extra_eq=ratio)
+        found = best(res, keep, ref)
+        theta, limit = (found[0] / rate[ref], found[1]) if found else (0.0, "the bills of material")
+    else:
+        theta, limit = math.inf, "nothing"
+    return ArrivalLimits(rates={names[i]: rate[i] for i in rate}, scale=theta, scale_limit=limit,
+                         alone=alone, beside=beside)
 
 
 def capacity_check(scenario: Scenario) -> CapacityCheck:

@@ -24,9 +24,8 @@ a Python API refuse the same runs with the same words. Three checks:
   (``when_full: block`` or ``lose``) a warning saying how many are blocked or lost. Near
   saturation (above ``CRITICAL_UTILISATION``) of an unlimited queue: a warning (at exactly
   1 the queue also grows without bound, only slowly). The most a source can deliver comes
-  from a second linear programme on the plant (``capacity.source_limits``): its own starts
-  maximised with every other arrival source at most at its arrival rate, so assemblies and
-  shared stations couple sources as they do in the plant.
+  from more linear programmes on the plant (``capacity.arrival_limits``), so assemblies and
+  shared stations couple sources as they do in the plant (see ``flood_check``).
 
 Hand-written arithmetic (no library does it): it is a few lines over the capacity LP.
 """
@@ -38,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .calendars import build_calendar, clock, describe, observation_window
-from .capacity import BestFlow, best_flow, calendar_scales, source_limits
+from .capacity import BestFlow, arrival_limits, best_flow, calendar_scales
 from .scenario import UNLIMITED, Scenario
 from .units import HOUR, YEAR
 
@@ -230,48 +229,81 @@ def budget_driver(scenario: Scenario, budget: Budget, flow: BestFlow) -> tuple[t
 
 # -- flooding sources ----------------------------------------------------------------------------
 def flood_check(scenario: Scenario) -> tuple[list[str], list[PreflightError]]:
-    """Warnings and errors for arrival sources faster than the plant can take from them."""
+    """Warnings and errors for arrival streams faster than the plant can take them.
+
+    First all streams together (``capacity.arrival_limits``): if the plant carries them all with
+    room to spare, nothing is said; near its limit, a warning. Beyond it, a source is named
+    when it cannot be carried even with the other streams at most at their rates, or when it
+    cannot be carried beside the others in full (conservative where streams merge: which of
+    them queues depends on the order a station takes its inputs in, so each one that could is
+    named); if none is singled out so, every stream is named with its share of the common
+    limit."""
     sources = [i for i, st in enumerate(scenario.stations) if st.arrivals is not None]
     if not sources:
         return [], []
-    limits = source_limits(scenario)
+    lim = arrival_limits(scenario)
     scale = calendar_scales(scenario)
     warnings: list[str] = []
     errors: list[PreflightError] = []
+    per_h = {i: HOUR / scale[i] for i in sources}  # output-scheduled seconds -> own hours
+    names = [scenario.stations[i].name for i in sources]
+    if lim.scale * CRITICAL_UTILISATION >= 1:
+        return warnings, errors
+    if lim.scale >= 1 - 1e-9:
+        unlimited = [scenario.stations[i].name for i in sources
+                     if scenario.stations[i].arrivals.queue == UNLIMITED]
+        if unlimited:
+            warnings.append(
+                f"the arrivals at {_names(names)} use {1 / lim.scale:.1%} of what the plant can "
+                f"take (held there by {lim.scale_limit}): the unlimited arrival queue of "
+                f"{_names(unlimited)} will grow long (without bound at 100%), and results "
+                "converge slowly")
+        return warnings, errors
+    flagged = []
     for i in sources:
+        name = scenario.stations[i].name
+        rate = lim.rates[name]
+        cap, limit = lim.alone[name]
+        if cap >= rate * (1 - 1e-9):
+            beside = lim.beside[name]
+            if beside is None or beside[0] >= rate * (1 - 1e-9):
+                continue
+            cap, limit = beside[0], f"{beside[1]}, with the other arrivals carried in full"
+        flagged.append((i, cap, limit))
+    if not flagged:
+        flagged = [(i, lim.rates[scenario.stations[i].name] * lim.scale,
+                    f"{lim.scale_limit}, shared with the other arrivals") for i in sources]
+    for i, cap, limit in flagged:
         st = scenario.stations[i]
         arr = st.arrivals
         mean = arr.interarrival.mean_s()
-        rate_h = HOUR / mean  # per scheduled hour of the source's own calendar
-        cap_s, limit = limits[st.name]
-        cap_h = cap_s / scale[i] * HOUR
-        share = rate_h / cap_h if cap_h > 0 else math.inf
-        loc = ("stations", i, "arrivals", "interarrival")
-        said = (f"arrivals at {st.name!r} (one every {mean:g} s, {_rate(rate_h)}/h)")
+        rate_h, cap_h = HOUR / mean, cap * per_h[i]
+        said = f"arrivals at {st.name!r} (one every {mean:g} s, {_rate(rate_h)}/h)"
         most = (f"the most the plant can take from this source is {_rate(cap_h)}/h (held there "
                 f"by {limit})")
-        if share > 1 + 1e-9:
-            if arr.queue == UNLIMITED:
-                errors.append(PreflightError(loc, (
-                    f"{said} come faster than the plant can take them: {most}, so the unlimited "
-                    "arrival queue would grow without bound until memory runs out; give an "
-                    f"interarrival well above {HOUR / cap_h:.4g} s (at {HOUR / cap_h:.4g} s the "
-                    "queue still grows without bound, only slowly), or a finite "
-                    f"stations[{i}].arrivals.queue with when_full: block (arrivals wait) or "
-                    "lose (arrivals are turned away)")))
-            elif arr.when_full == "lose":
-                lost = "nearly all" if share > 200 else f"about {1 - 1 / share:.0%} of"
-                warnings.append(f"{said}: {most}; {lost} arrivals will be turned away "
-                                "(counted as lost)")
-            else:
-                warnings.append(f"{said}: {most}; arrivals will be blocked (the queue of "
-                                f"{arr.queue} stays full and the source delivers at most "
-                                f"{_rate(cap_h)}/h)")
-        elif share > CRITICAL_UTILISATION and arr.queue == UNLIMITED:
-            warnings.append(f"{said}: {share:.1%} of the {_rate(cap_h)}/h the plant can take "
-                            "from this source; the unlimited arrival queue will grow long "
-                            "(without bound at 100%), and results converge slowly")
+        if arr.queue == UNLIMITED:
+            need = f"{HOUR / cap_h:.4g} s" if cap_h > 0 else "what the plant can take"
+            errors.append(PreflightError(("stations", i, "arrivals", "interarrival"), (
+                f"{said} come faster than the plant can take them: {most}, so the unlimited "
+                "arrival queue would grow without bound until memory runs out; give an "
+                f"interarrival well above {need} (at {need} the queue still grows without "
+                f"bound, only slowly), or a finite stations[{i}].arrivals.queue with "
+                "when_full: block (arrivals wait) or lose (arrivals are turned away)")))
+        elif arr.when_full == "lose":
+            share = 1 - cap_h / rate_h
+            lost = "nearly all" if share > 0.995 else f"about {share:.0%} of"
+            warnings.append(f"{said}: {most}; {lost} arrivals will be turned away (counted as "
+                            "lost)")
+        else:
+            warnings.append(f"{said}: {most}; arrivals will be blocked (the queue of "
+                            f"{arr.queue} stays full and the source delivers at most "
+                            f"{_rate(cap_h)}/h)")
     return warnings, errors
+
+
+def _names(names: list[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 # -- words ---------------------------------------------------------------------------------------
