@@ -53,6 +53,7 @@ ENGINE_OPS_PER_CPU_S = 150_000.0
 SOFT_WALL_S = 60.0  # expected wall time above which the estimate is printed
 HARD_LIMIT_OPS = 1e10  # about 18 CPU hours at the speed above: refused without --force
 CRITICAL_UTILISATION = 0.98  # arrivals at this share of what the plant can take: queue warning
+MIN_UNITS = 10  # a window in which the plant makes fewer units at its ceiling: warning
 REFERENCE_REPLICATIONS = 10  # the default; used to say which key drives a refused budget
 
 
@@ -99,9 +100,10 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
         errors.append(window)
     try:
         flow = best_flow(scenario)
-    except ValueError as exc:
-        warnings.append(f"the run's work cannot be estimated ({exc}): it may take much longer "
-                        "than expected")
+    except ValueError as exc:  # only degenerate numbers make the programme fail
+        errors.append(PreflightError((), (
+            f"the capacity arithmetic finds {exc}, so neither the ceiling nor the run's work "
+            "can be estimated: look for a cycle, interarrival or transfer time near zero")))
         return Preflight(tuple(warnings), tuple(errors), None)
     w, e = flood_check(scenario)
     warnings += w
@@ -110,6 +112,10 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
     if flow.output_per_s <= 0 or sum(flow.station_starts_per_s()) <= 0:
         warnings.append("the capacity arithmetic finds no flow through the plant, so the run's "
                         "work cannot be estimated: it may take much longer than expected")
+    elif window is None:
+        short = _too_short(scenario, flow)
+        if short:
+            warnings.append(short)
     if budget.operations > HARD_LIMIT_OPS:
         loc, why = budget_driver(scenario, budget, flow)
         text = (f"{budget.describe()} ({_duration(budget.cpu_s)} of CPU time): above the "
@@ -130,8 +136,8 @@ def window_error(scenario: Scenario) -> Optional[PreflightError]:
     cal = build_calendar(spec)
     warmup, horizon = scenario.run.warmup, scenario.run.horizon
     start, end = observation_window(cal, warmup, horizon)
-    if cal.sched(end) - cal.sched(start) > 0:
-        return None
+    if cal.sched(end) - cal.sched(start) > 0 or end - start < horizon / 2:
+        return None  # (or times beyond float precision: the event budget refuses those)
     next_on = cal.resume_at(start)
     need = next_on - start
     after = (f"after a run.warmup of {_hours(warmup)} of scheduled time" if warmup > 0
@@ -144,6 +150,19 @@ def window_error(scenario: Scenario) -> Optional[PreflightError]:
         f"the observation window {after}, from {clock(start)} to {clock(end)}, holds no "
         f"scheduled time on the output calendar ({describe(spec)}), so there is no throughput "
         f"to measure; give {fix} (a horizon of 1 year gives the exact annual figure)"))
+
+
+def _too_short(scenario: Scenario, flow: BestFlow) -> Optional[str]:
+    """A warning if the window is too short for the plant to make even a few units."""
+    cal = build_calendar(scenario.output_calendar())
+    start, end = observation_window(cal, scenario.run.warmup, scenario.run.horizon)
+    scheduled = cal.sched(end) - cal.sched(start)
+    units = flow.output_per_s * scheduled
+    if units >= MIN_UNITS:
+        return None
+    return (f"the observation window holds {_hours(scheduled)} of scheduled time, in which the "
+            f"plant makes at most {units:.3g} {scenario.unit}(s): too few for a meaningful "
+            "estimate (run.horizon; a horizon of 1 year gives the exact annual figure)")
 
 
 # -- event budget --------------------------------------------------------------------------------
@@ -202,10 +221,12 @@ def budget_driver(scenario: Scenario, budget: Budget, flow: BestFlow) -> tuple[t
     if driver == "time":
         warmup = scenario.run.warmup
         key = "warmup" if warmup > budget.scheduled_s_per_replication - warmup else "horizon"
+        advice = ("a warm-up of hours to days lets the plant fill" if key == "warmup" else
+                  "a horizon of 1 year gives the exact annual figure")
         return ("run", key), (
             f"run.{key} drives it ({_hours(budget.scheduled_s_per_replication)} of scheduled "
-            f"time per replication): a horizon of 1 year gives the exact annual figure with "
-            f"about {_count(year_ops)} operations")
+            f"time per replication): {advice}; one scheduled year per replication is about "
+            f"{_count(year_ops)} operations in all")
     if driver == "replications":
         return ("run", "replications"), (
             f"run.replications drives it ({reps} replications of about "
@@ -331,8 +352,10 @@ def _duration(s: float) -> str:
 
 
 def _hours(s: float) -> str:
+    if s < 60:
+        return f"{s:.3g} s"
     h = s / HOUR
-    return f"{h:g} h" if h < 1e4 else f"{h:,.0f} h"
+    return f"{h:g} h" if h < 1e4 else f"{h:,.0f} h" if h < 1e9 else f"{h:.3g} h"
 
 
 def _rate(per_h: float) -> str:

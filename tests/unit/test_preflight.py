@@ -313,16 +313,22 @@ def test_arrivals_run_on_the_sources_own_calendar(load):
     assert f"{90 * 4176 / 8760:.3g}/h" in result.errors[0].message
 
 
-def test_an_unestimable_plant_warns_instead_of_guessing(load, monkeypatch):
-    """When the capacity arithmetic cannot find a flow, the run is not refused but the user is
-    told that its length cannot be estimated."""
-    def no_flow(_scenario):
-        raise ValueError("no steady flow through this plant (test)")
+def test_a_plant_the_arithmetic_cannot_solve_is_refused(load):
+    """A cycle time of 10^-300 s makes the capacity programme unbounded: exit-2 material (an
+    error for the whole file saying what to look for), never a traceback later."""
+    sc = load("name: f\nstations: [{name: S1, cycle_time: 1e-300}]\n")
+    result = preflight.check(sc, jobs=1, force=True)
+    assert [e.loc for e in result.errors] == [()]
+    assert "near zero" in result.errors[0].message
 
-    monkeypatch.setattr(preflight, "best_flow", no_flow)
-    result = preflight.check(load(SERIAL), jobs=1)
-    assert result.ok and result.budget is None
-    assert any("cannot be estimated" in w for w in result.warnings)
+
+def test_a_window_too_short_for_a_few_units_warns(load):
+    """A 5 min horizon on a 40 s bottleneck holds at most 7.5 units: a warning at run.horizon;
+    10 min (15 units) passes silently."""
+    short = preflight.check(load(SERIAL, [("run.horizon", "5 min")]), jobs=1)
+    assert short.ok and len(short.warnings) == 1
+    assert "at most 7.5 part(s)" in short.warnings[0] and "run.horizon" in short.warnings[0]
+    assert preflight.check(load(SERIAL, [("run.horizon", "10 min")]), jobs=1).warnings == ()
 
 
 def test_words_for_large_numbers_and_times():
