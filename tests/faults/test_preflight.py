@@ -179,3 +179,18 @@ def test_force_lets_a_refused_run_start(tmp_path):
         assert proc.poll() is None, f"exited {proc.returncode}: {seen}"
     finally:
         _kill(proc)
+
+
+def test_a_refused_scenario_stops_the_whole_command_before_any_simulation(tmp_path):
+    """`linesim run good.yaml flood.yaml`: the second scenario's flood is found before the first
+    is simulated; exit 2 and no run folder for either (nothing runs unseen, nothing half-done)."""
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\nstations: [{name: S1, cycle_time: 60 s}]\n"
+                    "run: {horizon: 1 d, replications: 1}\n", encoding="utf-8")
+    flood = tmp_path / "flood.yaml"
+    flood.write_text("name: flood\nstations:\n  - {name: S1, cycle_time: 60 s, inputs: [], "
+                     "arrivals: {interarrival: 0.01 s}}\n", encoding="utf-8")
+    result = linesim("run", good, flood, "--results-dir", tmp_path / "results", "-j", "1",
+                     cwd=tmp_path)
+    assert_refused(result, "flood.yaml:3: stations[0].arrivals.interarrival")
+    assert not (tmp_path / "results").exists()
