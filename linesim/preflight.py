@@ -33,7 +33,7 @@ Hand-written arithmetic (no library does it): it is a few lines over the capacit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from .calendars import build_calendar, clock, describe, observation_window
@@ -105,7 +105,11 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
             f"the capacity arithmetic finds {exc}, so neither the ceiling nor the run's work "
             "can be estimated: look for a cycle, interarrival or transfer time near zero")))
         return Preflight(tuple(warnings), tuple(errors), None)
-    w, e = flood_check(scenario)
+    try:
+        w, e = flood_check(scenario)
+    except ValueError as exc:
+        w, e = [], [PreflightError((), f"the capacity arithmetic finds {exc} for the arrival "
+                                       "streams: look for an interarrival time near zero")]
     warnings += w
     errors += e
     budget = estimate_budget(scenario, jobs=jobs, flow=flow)
