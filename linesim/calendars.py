@@ -196,3 +196,44 @@ def build_calendar(spec: CalendarSpec) -> Calendar:
                 else:
                     intervals.extend([(a, YEAR), (0.0, b - YEAR)])
     return ShiftPattern(intervals, repairs_off_shift=spec.repairs_off_shift)
+
+
+def observation_window(calendar: Calendar, warmup_s: float, horizon_s: float) -> tuple[float, float]:
+    """The observation window [start, end) in calendar seconds: it starts when ``warmup_s``
+    scheduled seconds have elapsed and lasts ``horizon_s`` calendar seconds."""
+    start = calendar.time_at(warmup_s) if warmup_s > 0 else 0.0
+    return start, start + horizon_s
+
+
+def describe(spec: CalendarSpec) -> str:
+    """The calendar in words, e.g. "2 shifts × 8 h, 5 days a week"."""
+    if spec == "continuous":
+        return "continuous (24 h × 365 d)"
+    assert isinstance(spec, ShiftCalendar)
+    shifts = "1 shift" if spec.shifts_per_day == 1 else f"{spec.shifts_per_day} shifts"
+    text = f"{shifts} × {_duration(spec.shift_length)}"
+    if spec.breaks_per_shift:
+        text += f" (break {_duration(spec.breaks_per_shift)})"
+    if spec.days_per_week is not None:
+        text += f", {spec.days_per_week} days a week"
+        if spec.holidays_per_year:
+            text += f" less {spec.holidays_per_year} holidays"
+    else:
+        text += f", {spec.working_days_per_year} working days a year"
+    if spec.first_shift_start != 6 * HOUR:
+        text += f", first shift at {clock(spec.first_shift_start)}"
+    return text
+
+
+def clock(t: float) -> str:
+    """Calendar time as "day N HH:MM" (day 0 is the run's first day)."""
+    day, rest = divmod(int(round(t)), int(DAY))
+    return f"day {day} {rest // 3600:02d}:{rest % 3600 // 60:02d}"
+
+
+def _duration(s: float) -> str:
+    if s % HOUR == 0:
+        return f"{s / HOUR:g} h"
+    if s % 60 == 0:
+        return f"{s / 60:g} min"
+    return f"{s:g} s"

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .loader import ScenarioError, load_scenario, override_value
+from .loader import ScenarioError, load_scenario_source, override_value
 
 EXIT_BAD_INPUT = 2
 
@@ -42,11 +42,15 @@ def _overrides(replications, seed, horizon, warmup, sets) -> list[tuple[str, obj
     return out
 
 
-def _load_all(paths, overrides, err: Console):
+def _load_all(paths, overrides, err: Console, sources: list | None = None):
+    """[(path, Scenario)]; each one's loader.Source appended to ``sources`` if given."""
     scenarios, bad = [], False
     for path in paths:
         try:
-            scenarios.append((path, load_scenario(path, overrides)))
+            scenario, source = load_scenario_source(path, overrides)
+            scenarios.append((path, scenario))
+            if sources is not None:
+                sources.append(source)
         except ScenarioError as exc:
             from rich.text import Text
 
@@ -92,8 +96,10 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: cores].")
 @click.option("--json", "as_json", is_flag=True, help="Also print summary.json to stdout.")
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@click.option("--force", is_flag=True,
+              help="Run even when the pre-flight event budget is over its limit.")
 def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, jobs, as_json,
-        no_charts) -> None:
+        no_charts, force) -> None:
     """Simulate scenarios and write a run folder for each."""
     err = Console(stderr=True)
     con = err if as_json else Console()
@@ -101,27 +107,31 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
         con.width = max(con.width, 110)  # files and pipes: room for the station table
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
-    loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err)
+    sources: list = []
+    loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err,
+                       sources)
 
     # The running stages are imported here so that `validate` starts fast.
     from . import api
     from .capacity import capacity_check
     from .lifecycle import exit_status
     from .replicate import default_jobs
-    from .report import capacity_panel, summary_renderable
+    from .report import capacity_panel, plain, summary_renderable
     from .results import dumps_json
 
+    warned = _preflight(loaded, sources, jobs, force, err)  # every scenario, before any runs
     plans: list = []
     try:
         plans = api.plan_runs(loaded, out, results_dir)
-        # Pre-flight checks of the scenarios go here: before any folder is touched.
         with api.termination_as_interrupt(), api.prepared(plans, notice=lambda s: _say(err, s)):
             summaries = []
-            for plan in plans:
+            for plan, warnings in zip(plans, warned):
                 scenario = plan.scenario
                 n_jobs = jobs or default_jobs(scenario.run.replications)
                 cap = capacity_check(scenario)
                 con.print(capacity_panel(scenario.name, scenario.unit, cap))
+                for line in warnings:
+                    _say(err, f"warning {scenario.name}: {line}")
                 with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn(), console=err, transient=True) as progress:
                     task = progress.add_task(f"{scenario.name}: replications",
@@ -129,7 +139,7 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                     summary = api.run_scenario(plan, n_jobs, cap, charts=not no_charts,
                                                progress=lambda _r: progress.advance(task))
                 con.print(summary_renderable(summary))
-                con.print(f"run folder: {plan.folder.path}")
+                con.print(plain(f"run folder: {plan.folder.path}"))
                 summaries.append(summary)
     except api.FolderRefused as exc:  # the run folder cannot be used or written: bad input
         for line in exc.lines:
@@ -149,7 +159,27 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
 
 
 def _say(err: Console, line: str) -> None:
-    err.print(line, markup=False, highlight=False, soft_wrap=True)
+    from .report import clean
+
+    err.print(clean(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def _preflight(loaded, sources, jobs, force, err: Console) -> list[tuple[str, ...]]:
+    """Pre-flight every scenario (window, event budget, flooding sources): print each error at
+    its key path and exit 2 if any; else return each scenario's warnings."""
+    from .preflight import check
+    from .replicate import default_jobs
+
+    warnings, bad = [], False
+    for (_, scenario), source in zip(loaded, sources):
+        result = check(scenario, jobs=jobs or default_jobs(scenario.run.replications), force=force)
+        for problem in result.errors:
+            bad = True
+            _say(err, f"error {source.problem(problem.loc, problem.message)}")
+        warnings.append(result.warnings)
+    if bad:
+        sys.exit(EXIT_BAD_INPUT)
+    return warnings
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -92,6 +92,12 @@ def _waiting_for(name: str, i: int, servers: int, results: list[RunResult]) -> d
 
 def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCheck) -> dict:
     """The run summary (keys of the contract's summary.json, plus a few more)."""
+    if not results:
+        raise ValueError("no replications to summarise")
+    empty = [r.replication for r in results if not r.scheduled_s > 0]
+    if empty:  # every annual figure divides by it
+        raise ValueError(f"replication(s) {empty} observed no scheduled time (the observation "
+                         "window after run.warmup lies off shift): no annual figure can be made")
     n = len(results)
     annual = [r.annual_output for r in results]
     station_rows = []

@@ -17,7 +17,7 @@ from typing import Optional, Union
 
 import simpy
 
-from .calendars import build_calendar
+from .calendars import build_calendar, clock, observation_window
 from .model import Line
 from .scenario import Scenario
 from .states import STATE_NAMES
@@ -85,8 +85,12 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
     calendar = build_calendar(scenario.output_calendar())  # the reference: output stations'
 
     warmup_s = scenario.run.warmup
-    start_t = calendar.time_at(warmup_s) if warmup_s > 0 else 0.0
-    end_t = start_t + scenario.run.horizon
+    start_t, end_t = observation_window(calendar, warmup_s, scenario.run.horizon)
+    if calendar.sched(end_t) - calendar.sched(start_t) <= 0:  # nothing to observe, nothing to rate
+        raise ValueError(
+            f"the observation window ({clock(start_t)} to {clock(end_t)}, after the warm-up of "
+            f"run.warmup, for run.horizon) holds no scheduled time on the output calendar: "
+            "lengthen run.horizon or change run.warmup")
 
     env = simpy.Environment()
     line = Line(env, scenario, calendar, replication, warmup_s=warmup_s, trace=trace)

@@ -17,8 +17,8 @@ PKG = Path(linesim.__file__).parent
 # Stages, lowest first: a module may import only modules strictly before it.
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "model",
-    "simulate", "lifecycle", "replicate", "capacity", "estimate", "results", "runfolder", "charts",
-    "report",
+    "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
+    "runfolder", "charts", "report",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
@@ -71,8 +71,8 @@ def test_every_module_has_a_stage():
 @pytest.mark.parametrize("name", STAGES)
 def test_lower_stage_never_imports_higher_stage(name):
     """A stage imports only stages below it (units < distributions < scenario < calendars <
-    streams < states < bottleneck < model < simulate < replicate < capacity < estimate < results <
-    charts < report), never the loader or the CLI."""
+    streams < states < bottleneck < model < simulate < replicate < capacity < preflight < estimate
+    < results < charts < report), never the loader or the CLI."""
     tree = modules().get(name)
     if tree is None:
         pytest.skip(f"no module {name}")
@@ -234,3 +234,15 @@ def test_no_unseeded_randomness_in_linesim():
     default_rng() anywhere in linesim: every draw comes from a named, seeded stream."""
     found = {p.name: unseeded_randomness(p.read_text(encoding="utf-8")) for p in PKG.glob("*.py")}
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_preflight_runs_before_any_simulation():
+    """The pre-flight checks (window, event budget, flooding sources) work from the scenario, the
+    calendars and the capacity arithmetic alone: importing them loads no SimPy, model,
+    simulation, replications, YAML or files."""
+    loaded = loaded_on_import("preflight")
+    internal, external = imports(modules()["preflight"])
+    banned = {"simpy", "linesim.model", "linesim.simulate", "linesim.replicate", "linesim.loader"}
+    assert not loaded & banned, sorted(loaded & banned)
+    assert not internal & {"model", "simulate", "replicate", "loader", "results"}
+    assert not external & FILE_MODULES, sorted(external & FILE_MODULES)
