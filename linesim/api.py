@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import time
+import warnings
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -95,9 +96,12 @@ def prepared(plans: list[Planned], notice: Callable[[str], None] = lambda _s: No
 
 
 def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool = True,
-                 progress: Optional[Callable[[RunResult], None]] = None) -> dict:
+                 progress: Optional[Callable[[RunResult], None]] = None,
+                 notice: Optional[Callable[[str], None]] = None) -> dict:
     """Simulate one scenario and swap its complete run folder in; on any failure or interrupt
-    the previous folder stays as it was and the partial output is kept aside (``folder.kept``)."""
+    the previous folder stays as it was and the partial output is kept aside (``folder.kept``).
+    ``notice`` gets what the user should know but that does not stop the run (a chart whose
+    text no installed font can draw)."""
     scenario, folder = plan.scenario, plan.folder
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -114,9 +118,7 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         try:
             write_run(folder.work, scenario, results, summary)
             if charts:
-                from .charts import write_charts
-
-                write_charts(folder.work, summary, replications_table(results))
+                _write_charts(folder.work, summary, replications_table(results), notice)
             manifest("ok", None)(folder.work)
             folder.commit()
         except OSError as exc:
@@ -140,6 +142,19 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         folder.abort(manifest("failed", f"{type(exc).__name__}: {exc}"))
         raise
     return summary
+
+
+def _write_charts(where: Path, summary: dict, replications, notice) -> None:
+    from .charts import ChartFontWarning, write_charts
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ChartFontWarning)
+        write_charts(where, summary, replications)
+    for w in caught:
+        if notice is not None and issubclass(w.category, ChartFontWarning):
+            notice(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _kept(folder: RunFolder) -> str:

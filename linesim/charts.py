@@ -127,7 +127,8 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
 def write_charts(folder: Path, summary: dict, replications: pd.DataFrame) -> list[Path]:
     """Both charts of a run; at most one ``ChartFontWarning`` for glyphs no font has."""
     paths = [folder / "station_states.png", folder / "annual_output.png"]
-    with matplotlib.rc_context({"font.family": list(font_families())}), \
+    # User text is text: "$" in a unit or name is not a mathtext formula.
+    with matplotlib.rc_context({"font.family": list(font_families()), "text.parse_math": False}), \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         station_states_chart(summary, paths[0])

@@ -74,12 +74,17 @@ def main() -> None:
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(scenarios: tuple[Path, ...]) -> None:
-    """Check scenario files without running them."""
+    """Check scenario files without running them (the pre-flight checks of `run` included)."""
     err = Console(stderr=True)
     from .report import clean
 
-    for path, sc in _load_all(scenarios, [], err):
+    sources: list = []
+    loaded = _load_all(scenarios, [], err, sources)
+    warned = _preflight(loaded, sources, None, False, err)
+    for (path, sc), warnings in zip(loaded, warned):
         click.echo(clean(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)"))
+        for line in warnings:
+            _say(err, f"warning {sc.name}: {line}")
 
 
 @main.command()
@@ -136,8 +141,10 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                               TimeElapsedColumn(), console=err, transient=True) as progress:
                     task = progress.add_task(f"{scenario.name}: replications",
                                              total=scenario.run.replications)
-                    summary = api.run_scenario(plan, n_jobs, cap, charts=not no_charts,
-                                               progress=lambda _r: progress.advance(task))
+                    summary = api.run_scenario(
+                        plan, n_jobs, cap, charts=not no_charts,
+                        progress=lambda _r: progress.advance(task),
+                        notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"))
                 con.print(summary_renderable(summary))
                 con.print(plain(f"run folder: {plan.folder.path}"))
                 summaries.append(summary)

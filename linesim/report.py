@@ -20,6 +20,7 @@ from rich.text import Text
 
 from .capacity import CapacityCheck
 from .states import STATE_NAMES
+from .units import plural
 
 
 def clean(text: object) -> str:
@@ -77,8 +78,8 @@ def summary_renderable(summary: dict) -> Group:
     def ci(iv: dict, digits: int) -> str:
         return f"{_n(iv['ci95'][0], digits)} – {_n(iv['ci95'][1], digits)}" if iv["ci95"] else "—"
 
-    key.add_row(plain(f"annual output ({unit}s)"), _n(annual["mean"]), ci(annual, 0))
-    key.add_row(plain(f"throughput ({unit}s per scheduled h)"), _n(tph["mean"], 2), ci(tph, 2))
+    key.add_row(plain(f"annual output ({plural(unit)})"), _n(annual["mean"]), ci(annual, 0))
+    key.add_row(plain(f"throughput ({plural(unit)} per scheduled h)"), _n(tph["mean"], 2), ci(tph, 2))
     for variant, per_year in (summary.get("annual_output_by_product") or {}).items():
         key.add_row(plain(f"  of which {variant}"), _n(per_year), "")
     if summary.get("target"):

@@ -82,3 +82,11 @@ def test_latin_charts_raise_no_font_warning(tmp_path):
 def test_plural_of_units(unit, label):
     """Labels pluralise Latin units only: '套s per year' would be wrong."""
     assert plural(unit) == label
+
+
+def test_dollar_signs_in_user_text_are_not_formulas(tmp_path):
+    """A unit such as '$\\foo$' (or any '$' in user text) is drawn as written: matplotlib's
+    mathtext would fail on it after the whole simulation."""
+    paths = charts.write_charts(tmp_path, _summary(["S1", "S2"], "$\\foo$", "ref-a"),
+                                _replications())
+    assert all(p.stat().st_size > 1000 for p in paths)
