@@ -177,7 +177,9 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "stream_scheme": SCHEME_VERSION,
         "replications": scenario.run.replications,
         "jobs": jobs,
-        "command": sys.argv,
+        # The arguments as typed, the program as "linesim" (not the path of this machine's
+        # executable or of linesim/__main__.py: a manifest must stay portable).
+        "command": ["linesim", *sys.argv[1:]],
         "started": started,
         "finished": finished,
         "wall_s": round(wall_s, 3),

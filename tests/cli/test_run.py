@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import pandas as pd
 import pytest
@@ -172,6 +173,8 @@ def test_manifest_records_the_run(run):
     assert m["replications"] == 2 and m["jobs"] == 2
     assert m["source"] == str(run.scenario)
     assert m["versions"]["linesim"] and m["versions"]["simpy"]
+    # the command as typed, without the path of this machine's executable
+    assert m["command"][:2] == ["linesim", "run"] and sys.executable not in m["command"]
 
 
 def test_json_flag_prints_summary_json(run):
