@@ -48,6 +48,17 @@ def test_good_sweep_gives_factors_in_the_keys_units(write_sweep):
     assert sweep.name == "tiny-sweep"
 
 
+def test_duration_values_are_read_in_seconds(write_sweep):
+    """values of a duration key are read with their units into seconds ('1.5 min' is 90 s, a bare
+    number is seconds), so labels, tables and charts share one unit; probabilities as fractions."""
+    text = SWEEP.replace("range: {from: 40 s, to: 50 s, step: 1 s}", "values: [40 s, 1.5 min, 50]")
+    text = text.replace("key: calendar.shifts_per_day\n    values: [2, 3]",
+                        "key: stations.C.scrap\n    values: [1%, 0.02]")
+    cycle, scrap, _ = load_sweep(write_sweep(text)).factors
+    assert cycle.levels == (40.0, 90.0, 50.0) and cycle.unit == "s"
+    assert scrap.levels == (0.01, 0.02) and scrap.unit == ""
+
+
 def test_run_overrides_and_target_apply_to_the_base(write_sweep):
     """The sweep's run block (horizon with units, replications) and target replace the base
     scenario's for every point; precision is the sweep's own (not written into the scenario)."""
@@ -86,6 +97,7 @@ def test_range_levels_have_no_drift():
     """range_levels: 0 to 1 by 0.1 is exactly the 11 decimal values (summing 0.1 would give
     0.30000000000000004 and maybe 10 or 12 values)."""
     assert range_levels(0.0, 1.0, 0.1, None) == [i / 10 for i in range(11)]
+    assert range_levels(0.0, 0.3, 0.1, None) == [0.0, 0.1, 0.2, 0.3]  # 0.3 / 0.1 = 2.9999999999999996
     assert range_levels(40.0, 50.0, None, 11) == [float(x) for x in range(40, 51)]
 
 
@@ -150,6 +162,10 @@ BAD = [
     (("name: shifts per day", "name: B cycle"), "parameters[1].name", "name: B cycle\n    key: calendar", "used by parameters[0]"),
     (("scale: [0.9, 1.0, 1.1]", "scale: [0.9, 0, 1.1]"), "parameters[2].scale[1]", "scale:",
      "greater than 0"),
+    (("scale: [0.9, 1.0, 1.1]", "scale: {from: 0.9, too: 1.1, num: 3}"), "parameters[2].scale.too",
+     "scale:", "did you mean 'to'?"),
+    (("scale: [0.9, 1.0, 1.1]", "scale: {from: 0, to: 1.1, num: 3}"), "parameters[2].scale.from",
+     "scale:", "must be > 0"),
     (("  - name: B cycle\n", "  - name: B cycle\n    key: x\n"), "parameters[0].key", "key: stations.B",
      "duplicate key 'key'"),
     (("precision: 1%", "precision: 120%"), "run.precision", "run:", "probability"),
