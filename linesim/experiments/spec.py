@@ -563,8 +563,13 @@ def _levels(i: int, p: Parameter, kind: str, integer: bool, design: DesignSpec,
                 out.add(where, f"give 'step' or 'num': the {design.kind} design needs levels (a "
                                "range with only 'from' and 'to' is for latin_hypercube and morris)")
                 return (), None, relative
-            if stop < start:
-                out.add((*where, "to"), f"'to' ({stop:g}) is below 'from' ({start:g})")
+            if stop <= start:
+                out.add((*where, "to"), f"'to' ({stop:g}) must be above 'from' ({start:g}): a "
+                                        "sampled design draws values between them")
+                return (), None, relative
+            if integer and not relative and not (float(start).is_integer()
+                                                 and float(stop).is_integer()):
+                out.add(where, f"{p.key_list[0]} takes whole numbers: give whole 'from' and 'to'")
                 return (), None, relative
             return (), (float(start), float(stop)), relative
         if integer and not relative and step is not None and not float(step).is_integer():

@@ -118,6 +118,26 @@ def test_bare_range_gives_bounds_for_sampled_designs(write_sweep):
     assert sweep.spec.design.latin_hypercube.points == 30
 
 
+@pytest.mark.parametrize("rng, path, fragment", [
+    ("{from: 40 s, to: 40 s}", "parameters[0].range.to", "must be above 'from'"),
+    ("{from: 50 s, to: 40 s}", "parameters[0].range.to", "must be above 'from'"),
+])
+def test_bad_bounds_for_sampled_designs(write_sweep, rng, path, fragment):
+    """The bounds of a sampled factor must be an interval (to above from)."""
+    text = SWEEP.replace("{from: 40 s, to: 50 s, step: 1 s}", rng) \
+        .replace("design: grid", "design: latin_hypercube")
+    p = one_at(sweep_problems(write_sweep(text)), path)
+    assert fragment in p.message
+
+
+def test_integer_bounds_must_be_whole(write_sweep):
+    """Bounds of an integer key (shifts a day) in a sampled design are whole numbers."""
+    text = SWEEP.replace("values: [2, 3]", "range: {from: 1.5, to: 3}") \
+        .replace("design: grid", "design: latin_hypercube")
+    p = one_at(sweep_problems(write_sweep(text)), "parameters[1].range")
+    assert "whole" in p.message
+
+
 def test_scale_range_is_relative(write_sweep):
     """scale: {from, to, num} makes relative levels (factors of each key's base value)."""
     text = SWEEP.replace("scale: [0.9, 1.0, 1.1]", "scale: {from: 0.8, to: 1.2, num: 5}")
@@ -335,3 +355,13 @@ def test_vary_missing_scenario_names_the_scenario(tmp_path):
         spec_from_vary(tmp_path / "nope.yaml", ["stations.B.servers=1,2"])
     assert info.value.problems[0].file == str(tmp_path / "nope.yaml")
     assert "no such file" in info.value.problems[0].message
+
+
+def test_too_many_points_is_refused_before_building(write_sweep):
+    """A grid of more than MAX_POINTS points (here 501 × 21 × 3) is a problem at `design`, found
+    from the level counts before any point is built."""
+    text = SWEEP.replace("step: 1 s}", "step: 0.02 s}").replace(
+        "values: [2, 3]", "range: {from: 1, to: 3, num: 21}").replace(
+        "key: calendar.shifts_per_day", "key: calendar.breaks_per_shift")
+    p = one_at(sweep_problems(write_sweep(text)), "design")
+    assert "31,563 points, more than 10,000" in p.message
