@@ -674,7 +674,7 @@ def make_factors(spec: SweepSpec, base: Scenario, source) -> list[Factor]:
             out.add(("parameters", i), "Morris screening moves every factor: give at least two "
                                        "values, or a range")
             continue
-        name = p.name or ", ".join(keys)
+        name = p.name or (keys[0] if len(keys) == 1 else f"{keys[0]} (+{len(keys) - 1} linked)")
         if name in names:
             out.add(("parameters", i, "name") if p.name else key_loc(0),
                     f"the name {name!r} is used by {_parameter_ref(source, names[name])} too: "

@@ -316,6 +316,8 @@ def test_vary_builds_the_same_sweep_as_a_file(write_sweep, base_path):
     assert sweep.base.run.replications == 4 and sweep.base.run.seed == 7
     assert spec_from_vary(base_path, ["stations.B.servers=1,2"], "one_at_a_time").spec.design.kind \
         == "one_at_a_time"
+    assert [f.name for f in sweep.factors] == ["stations.B.cycle_time.mean", "calendar.shifts_per_day",
+                                               "stations.A.cycle_time (+1 linked)"]
 
 
 @pytest.mark.parametrize("vary, design, file, path, fragment", [
