@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, Callable, Literal, Optional, Union
+from typing import Annotated, Callable, ClassVar, Literal, Optional, Union
 
 import numpy as np
 from pydantic import (
@@ -57,8 +57,32 @@ NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
+def _significant(x: float) -> float:
+    """``x`` to 12 significant digits: 40 × 1.1 is 44, not 44.00000000000001 (a scaled value
+    appears in labels and resolved scenarios; 12 digits is far below any timing precision)."""
+    return float(f"{x:.12g}")
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # The fields holding times (seconds): what ``scaled`` multiplies. Shape parameters (cv, k)
+    # are scale-free and stay.
+    _TIME_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def scaled(self, k: float) -> "_Spec":
+        """The distribution of ``k`` × X: every time field multiplied by ``k`` (mean × k,
+        variance × k²; an empirical's values, a constant's value, bounds and a truncation point
+        all × k). Used by sweeps' relative values (``scale: [0.9, 1.1]``)."""
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not (math.isfinite(k) and k > 0):
+            raise ValueError(f"a scale factor must be a number > 0, got {k!r}")
+        data = self.model_dump()
+        for name in self._TIME_FIELDS:
+            value = data.get(name)
+            if isinstance(value, list):
+                data[name] = [_significant(x * k) for x in value]
+            elif value is not None:
+                data[name] = _significant(value * k)
+        return type(self).model_validate(data)
 
     def mean_s(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -95,6 +119,7 @@ def uniform_sampler(gen: np.random.Generator) -> Sampler:
 
 class Constant(_Spec):
     dist: Literal["constant"] = "constant"
+    _TIME_FIELDS = ("value",)
     value: NonNegDuration
 
     def mean_s(self) -> float:
@@ -109,6 +134,7 @@ class Constant(_Spec):
 
 class Exponential(_Spec):
     dist: Literal["exponential"]
+    _TIME_FIELDS = ("mean",)
     mean: PosDuration
 
     def mean_s(self) -> float:
@@ -127,6 +153,7 @@ class _MeanSpread(_Spec):
     mean: PosDuration
     sd: Optional[NonNegDuration] = None
     cv: Optional[NonNegFloat] = None
+    _TIME_FIELDS = ("mean", "sd")
 
     @model_validator(mode="after")
     def _one_spread(self):
@@ -156,6 +183,7 @@ def _Phi(x: float) -> float:
 class Normal(_MeanSpread):
     dist: Literal["normal"]
     min: NonNegDuration = 0.0
+    _TIME_FIELDS = ("mean", "sd", "min")
 
     @model_validator(mode="after")
     def _mass_above_min(self):
@@ -227,6 +255,7 @@ class Gamma(_MeanSpread):
 
 class Erlang(_Spec):
     dist: Literal["erlang"]
+    _TIME_FIELDS = ("mean",)
     mean: PosDuration
     k: Annotated[int, Field(ge=1, strict=True)]
 
@@ -242,6 +271,7 @@ class Erlang(_Spec):
 
 class Triangular(_Spec):
     dist: Literal["triangular"]
+    _TIME_FIELDS = ("min", "mode", "max")
     min: NonNegDuration
     mode: NonNegDuration
     max: NonNegDuration
@@ -268,6 +298,7 @@ class Triangular(_Spec):
 
 class Uniform(_Spec):
     dist: Literal["uniform"]
+    _TIME_FIELDS = ("min", "max")
     min: NonNegDuration
     max: NonNegDuration
 
@@ -293,6 +324,7 @@ class Empirical(_Spec):
 
     dist: Literal["empirical"]
     values: Annotated[list[NonNegDuration], Field(min_length=1)]
+    _TIME_FIELDS = ("values",)
 
     def mean_s(self) -> float:
         return float(np.mean(self.values))

@@ -235,9 +235,26 @@ def _yaml_problem(exc: yaml.YAMLError, file: str, text: str) -> Problem:
     return Problem(file, "", line, f"malformed YAML: {what or _clip(str(exc))}")
 
 
-def _read_yaml(path: Path, file: str) -> tuple[Any, Optional[yaml.Node]]:
-    """Read a scenario file (size-capped), compose it once, check the node graph, and build the
-    data from that same graph (duplicate keys refused)."""
+# What a YAML file of each kind is, for messages: (a mapping of ... keys, the size advice).
+_KINDS = {
+    "scenario": ("scenario", "a scenario is a few kilobytes; put long data in a data file "
+                             "(dist: empirical, file: ...)"),
+    "sweep": ("sweep", "a sweep file is a few kilobytes; list values as ranges "
+                       "({from, to, step}) rather than one by one"),
+}
+
+
+def read_yaml(path: str | Path, kind: str = "scenario") -> tuple[dict, Optional[yaml.Node]]:
+    """Read a YAML input file of ``kind`` ("scenario" or "sweep") under the limits (size-capped,
+    composed once, the node graph checked, duplicate keys refused) and build its data from that
+    same graph: (the top-level mapping, the node tree for placing problems). Raises
+    ScenarioError naming ``path`` for anything that is not a readable mapping."""
+    path = Path(path)
+    return _read_yaml(path, str(path), kind)
+
+
+def _read_yaml(path: Path, file: str, kind: str = "scenario") -> tuple[Any, Optional[yaml.Node]]:
+    what, advice = _KINDS[kind]
     try:
         raw = _read_bounded(path, MAX_SCENARIO_BYTES)
         text = raw.decode("utf-8")
@@ -248,8 +265,7 @@ def _read_yaml(path: Path, file: str) -> tuple[Any, Optional[yaml.Node]]:
     except _TooLarge as exc:
         size = f" ({_mib(exc.size)})" if exc.size is not None else ""
         raise ScenarioError([Problem(file, "", None, f"the file is larger than {_mib(MAX_SCENARIO_BYTES)}"
-                                     f"{size}: a scenario is a few kilobytes; put long data in "
-                                     "a data file (dist: empirical, file: ...)")]) from None
+                                     f"{size}: {advice}")]) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem(file, "", text_line(raw, exc.start),
                                      "cannot read: not UTF-8 text")]) from None
@@ -273,8 +289,8 @@ def _read_yaml(path: Path, file: str) -> tuple[Any, Optional[yaml.Node]]:
     except yaml.YAMLError as exc:  # e.g. an unknown tag (!!python/object)
         raise ScenarioError([_yaml_problem(exc, file, text)]) from None
     if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError([Problem(file, "", 1, f"expected a mapping of scenario keys, got {kind}")])
+        got = "empty" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError([Problem(file, "", 1, f"expected a mapping of {what} keys, got {got}")])
     return _unshared(data), node
 
 
@@ -310,8 +326,10 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 # -- locating pydantic errors in the YAML ------------------------------------------------------
-def _walk(node: Optional[yaml.Node], loc: tuple):
-    """Follow ``loc`` through the YAML node tree: (display path, line of the deepest node)."""
+def _walk(node: Optional[yaml.Node], loc: tuple, tags: frozenset = frozenset()):
+    """Follow ``loc`` through the YAML node tree: (display path, line of the deepest node).
+    Union branch tags (``_TAGS`` and ``tags``) in ``loc`` are not keys of the file: skipped."""
+    tags = _TAGS | tags
     path = ""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
@@ -323,7 +341,7 @@ def _walk(node: Optional[yaml.Node], loc: tuple):
                     node = value_node
                     break
             else:
-                if part in _TAGS:
+                if part in tags:
                     continue  # a union branch tag, not a key in the file
                 path = f"{path}.{part}" if path else part
                 node = None
@@ -334,7 +352,7 @@ def _walk(node: Optional[yaml.Node], loc: tuple):
                 path = f"{path}[{part}]"
             else:
                 node = None
-        elif isinstance(part, str) and part in _TAGS:
+        elif isinstance(part, str) and part in tags:
             continue
         elif node is None and isinstance(part, str):
             path = f"{path}.{part}" if path else part
@@ -356,33 +374,36 @@ def _models_in(annotation) -> list[type[BaseModel]]:
     return found
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    """Field names of the model that sits at ``loc`` (for did-you-mean)."""
-    candidates: list[type[BaseModel]] = [Scenario]
+def _allowed_keys(loc: tuple, model: type[BaseModel] = Scenario,
+                  tags: frozenset = frozenset()) -> list[str]:
+    """Field names (as the file spells them: aliases) of the model that sits at ``loc`` below
+    ``model`` (for did-you-mean)."""
+    candidates: list[type[BaseModel]] = [model]
     for part in loc:
         if isinstance(part, int):
             continue
-        if part in _TAGS:
+        if part in _TAGS or part in tags:
             tagged = [m for m in candidates if "dist" in m.model_fields
                       and part in typing.get_args(m.model_fields["dist"].annotation)]
             candidates = tagged or candidates
             continue
         nxt: list[type[BaseModel]] = []
-        for model in candidates:
-            if part in model.model_fields:
-                nxt.extend(_models_in(model.model_fields[part].annotation))
+        for m in candidates:
+            for name, field in m.model_fields.items():
+                if part in (name, field.alias):
+                    nxt.extend(_models_in(field.annotation))
         candidates = nxt
         if not candidates:
             return []
-    return sorted({name for m in candidates for name in m.model_fields})
+    return sorted({field.alias or name for m in candidates for name, field in m.model_fields.items()})
 
 
-def _describe(error: dict) -> str:
+def _describe(error: dict, model: type[BaseModel] = Scenario, tags: frozenset = frozenset()) -> str:
     kind, msg = error["type"], error["msg"]
     if kind == "extra_forbidden":
         loc = error["loc"]
         key = str(loc[-1])
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], model, tags)
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown key{hint} (allowed here: {', '.join(allowed)})" if allowed else f"unknown key{hint}"
@@ -398,16 +419,35 @@ def _describe(error: dict) -> str:
     return msg
 
 
-def problems_from(exc: ValidationError, file: str, node: Optional[yaml.Node]) -> list[Problem]:
+def problems_from(exc: ValidationError, file: str, node: Optional[yaml.Node],
+                  model: type[BaseModel] = Scenario, tags: Iterable[str] = ()) -> list[Problem]:
+    """One Problem per error of ``exc`` (raised validating ``model`` from the file's data): the
+    key path and line from the node tree, "did you mean" for unknown keys from ``model``'s
+    fields. ``tags``: the union branch tags of ``model`` beyond the scenario's (they appear in
+    pydantic's error locations but are not keys of the file)."""
+    tags = frozenset(tags)
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         cause = (error.get("ctx") or {}).get("error")
         if isinstance(cause, PlacedError):
             loc += tuple(cause.where)
-        path, line = _walk(node, loc)
-        problems.append(Problem(file, path, line, _describe(error)))
+        path, line = _walk(node, loc, tags)
+        problems.append(Problem(file, path, line, _describe(error, model, tags)))
     return problems
+
+
+M = typing.TypeVar("M", bound=BaseModel)
+
+
+def validate_file_data(model: type[M], data: Any, file: str, node: Optional[yaml.Node],
+                       tags: Iterable[str] = ()) -> M:
+    """``model`` validated from a file's data (as ``read_yaml`` gives it), or ScenarioError with
+    every problem placed in the file (key path, line, did-you-mean)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from(exc, file, node, model, tags)) from None
 
 
 # -- empirical data files ------------------------------------------------------------------
@@ -572,7 +612,7 @@ def load_scenario_source(path: str | Path,
     """``load_scenario`` and the scenario's ``Source`` (to place later problems in the file)."""
     path = Path(path)
     file = str(path)
-    data, node = _read_yaml(path, file)
+    data, node = _read_yaml(path, file, "scenario")
     origins: dict[str, _FileValues] = {}
     problems = _read_empirical(data, path.parent, file, origins=origins)
     overridden: list[str] = []

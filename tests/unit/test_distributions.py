@@ -250,3 +250,62 @@ def test_specs_are_frozen_and_forbid_extra_keys():
         d.mean = 10  # type: ignore[misc]
     with pytest.raises(ValidationError, match="Extra inputs"):
         TypeAdapter(AnyDist).validate_python({"dist": "uniform", "min": 1, "max": 2, "mode": 1})
+
+
+# -- scaled(k): the distribution of k·X (sweeps' relative values) -------------------------------
+SCALE_CASES = {**CASES, "constant": dict(dist="constant", value=45.0)}
+
+
+def _exact_moments(kw: dict) -> tuple[float, float]:
+    if kw["dist"] == "constant":
+        return kw["value"], 0.0
+    m, v, _ = _reference(kw)
+    return m, v
+
+
+@pytest.mark.parametrize("k", [0.5, 0.9, 1.1, 3.0])
+@pytest.mark.parametrize("name", list(SCALE_CASES))
+def test_scaled_multiplies_mean_by_k_and_variance_by_k_squared(name, k):
+    """scaled(k) is the distribution of k·X for every distribution: its mean is k × the exact
+    mean of the original parameters and its variance k² × the exact variance (independent
+    formulas, scipy.stats), the kind is kept, and it is validated (frozen, same class)."""
+    kw = SCALE_CASES[name]
+    d = spec(**kw)
+    s = d.scaled(k)
+    m, v = _exact_moments(kw)
+    assert type(s) is type(d)
+    assert s.mean_s() == pytest.approx(k * m, rel=1e-9)
+    assert s.variance_s2() == pytest.approx(k * k * v, rel=1e-9, abs=1e-12)
+    assert s.coefficient_of_variation() == pytest.approx(d.coefficient_of_variation(), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", list(SCALE_CASES))
+def test_scaled_by_one_is_the_same_distribution(name):
+    """scaled(1) equals the original spec (so a sweep point at scale 1.0 is the base itself)."""
+    d = spec(**SCALE_CASES[name])
+    assert d.scaled(1.0) == d
+
+
+def test_scaled_scales_every_time_field():
+    """Every time field moves: a constant's value, an empirical's values, the bounds of a uniform
+    and a triangular, a normal's sd and truncation point; shape parameters (cv, k) stay; values
+    are rounded to 12 significant digits (40 × 1.1 is 44, not 44.00000000000001)."""
+    assert spec(dist="constant", value=40).scaled(1.1).value == 44.0
+    assert spec(dist="empirical", values=[10, 20]).scaled(1.5).values == [15.0, 30.0]
+    assert spec(dist="uniform", min=30, max=50).scaled(2).model_dump() == \
+        {"dist": "uniform", "min": 60.0, "max": 100.0}
+    t = spec(dist="triangular", min=30, mode=35, max=50).scaled(0.5)
+    assert (t.min, t.mode, t.max) == (15.0, 17.5, 25.0)
+    n = spec(dist="normal", mean=40, sd=10, min=35).scaled(2)
+    assert (n.mean, n.sd, n.min, n.cv) == (80.0, 20.0, 70.0, None)
+    g = spec(dist="gamma", mean=40, cv=0.5).scaled(2)
+    assert (g.mean, g.cv, g.sd) == (80.0, 0.5, None)
+    e = spec(dist="erlang", mean=40, k=3).scaled(0.5)
+    assert (e.mean, e.k) == (20.0, 3)
+
+
+@pytest.mark.parametrize("k", [0, -1, float("nan"), float("inf"), True, "2"])
+def test_scaled_refuses_a_factor_that_is_not_positive(k):
+    """A scale factor must be a finite number > 0 (0 would make a zero duration)."""
+    with pytest.raises(ValueError, match="scale factor"):
+        spec(dist="exponential", mean=40).scaled(k)

@@ -57,7 +57,8 @@ def imports(tree: ast.Module) -> tuple[set[str], set[str]]:
                 internal.add(parts[0])
             else:  # from . import x, y  → submodules (or names of the package root)
                 for alias in node.names:
-                    internal.add(alias.name if (PKG / f"{alias.name}.py").exists() else ROOT)
+                    internal.add(alias.name if (PKG / f"{alias.name}.py").exists()
+                                 or (PKG / alias.name).is_dir() else ROOT)
     return internal, external
 
 
@@ -246,3 +247,102 @@ def test_preflight_runs_before_any_simulation():
     assert not loaded & banned, sorted(loaded & banned)
     assert not internal & {"model", "simulate", "replicate", "loader", "results"}
     assert not external & FILE_MODULES, sorted(external & FILE_MODULES)
+
+
+# -- the experiments package (issue 8) -------------------------------------------------------------
+EXP = PKG / "experiments"
+# Its lower stages, in order: a module here imports only the ones before it.
+EXPERIMENT_STAGES = ["core", "spec", "design", "points"]
+# Top-level stages the experiment layer may build on: everything below charts/report (it sits
+# above estimate and results); the loader only where a sweep file or a key path is read.
+EXPERIMENTS_MAY_IMPORT = set(STAGES[: STAGES.index("charts")])
+EXPERIMENTS_LOADER = {"spec", "points"}
+
+
+def experiment_modules() -> dict[str, ast.Module]:
+    return {p.stem: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(EXP.glob("*.py"))}
+
+
+def experiment_imports(tree: ast.Module) -> tuple[set[str], set[str], set[str]]:
+    """(sibling modules of linesim.experiments, top-level linesim modules, external packages)
+    imported anywhere in a module of the experiments package."""
+    siblings, top, external = set(), set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] != "linesim":
+                    external.add(parts[0])
+                elif len(parts) > 2 and parts[1] == "experiments":
+                    siblings.add(parts[2])
+                elif len(parts) > 1:
+                    top.add(parts[1])
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 0:
+                parts = mod.split(".")
+                if parts[0] != "linesim":
+                    external.add(parts[0])
+                elif len(parts) > 2 and parts[1] == "experiments":
+                    siblings.add(parts[2])
+                elif len(parts) > 1:
+                    top.add(parts[1])
+                continue
+            target = siblings if node.level == 1 else top
+            if mod:
+                target.add(mod.split(".")[0])
+            else:
+                for alias in node.names:
+                    target.add(alias.name)
+    return siblings, top, external
+
+
+def test_experiment_import_walk_tells_siblings_from_top_level():
+    """The walk sees `.core` as a sibling and `..loader` / `.. import units` as top level."""
+    tree = ast.parse("from .core import Factor\nfrom ..loader import Problem\nfrom .. import units\n"
+                     "import numpy as np\nfrom linesim.experiments import design\n")
+    siblings, top, external = experiment_imports(tree)
+    assert siblings == {"core"} and top == {"loader", "units", "experiments"} and external == {"numpy"}
+
+
+@pytest.mark.parametrize("name", EXPERIMENT_STAGES)
+def test_experiment_stages_import_one_way(name):
+    """core < spec < design < points: each imports only the stages before it in the package, and
+    of linesim only the stages below charts (plus the loader for spec and points, which read a
+    sweep file and set key paths)."""
+    tree = experiment_modules().get(name)
+    if tree is None:
+        pytest.skip(f"no module experiments/{name}")
+    siblings, top, _ = experiment_imports(tree)
+    allowed = set(EXPERIMENT_STAGES[: EXPERIMENT_STAGES.index(name)])
+    assert siblings <= allowed, f"experiments/{name} imports {sorted(siblings - allowed)}"
+    allowed_top = EXPERIMENTS_MAY_IMPORT | {ROOT, "__init__"} | (
+        {"loader"} if name in EXPERIMENTS_LOADER else set())
+    assert top <= allowed_top, f"experiments/{name} imports linesim.{sorted(top - allowed_top)}"
+
+
+def test_lower_experiment_stages_run_no_simulation():
+    """The sweep definition, designs and point scenarios are pure: they import no SimPy, model,
+    simulation or replications (a sweep is checked completely before anything runs)."""
+    for name in EXPERIMENT_STAGES:
+        tree = experiment_modules().get(name)
+        if tree is None:
+            continue
+        _, top, external = experiment_imports(tree)
+        assert "simpy" not in external, name
+        assert not top & {"model", "simulate", "replicate"}, (name, sorted(top))
+
+
+def test_no_stage_below_the_experiments_imports_them():
+    """Nothing below the experiment layer (the stages and the loader) imports it."""
+    for name, tree in modules().items():
+        if name in TOP:
+            continue
+        internal, _ = imports(tree)
+        assert "experiments" not in internal, f"{name} imports the experiments package"
+
+
+def test_no_unseeded_randomness_in_experiments():
+    """Designs draw only from seeded generators (LHS and Morris take the design's seed)."""
+    found = {p.name: unseeded_randomness(p.read_text(encoding="utf-8")) for p in EXP.glob("*.py")}
+    assert {k: v for k, v in found.items() if v} == {}
