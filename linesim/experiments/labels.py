@@ -37,11 +37,12 @@ def number(value: Any, digits: int = 4) -> str:
 
 
 def signed(value: Any) -> str:
-    """A difference with its sign and thousands separators: "+12,300", "−450", "—"."""
+    """A difference with its sign and thousands separators: "+12,300", "−450", "0", "—"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     v = float(value)
-    return ("+" if v > 0 else "−" if v < 0 else "±") + f"{abs(v):,.0f}"
+    text = f"{abs(v):,.0f}"
+    return text if text == "0" else ("+" if v > 0 else "−") + text
 
 
 def factor_meta(meta: dict, column: str) -> dict:

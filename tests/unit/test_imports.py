@@ -18,7 +18,7 @@ PKG = Path(linesim.__file__).parent
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "model",
     "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
-    "runfolder", "charts", "report",
+    "runfolder", "experiments", "charts", "report",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
@@ -246,3 +246,42 @@ def test_preflight_runs_before_any_simulation():
     assert not loaded & banned, sorted(loaded & banned)
     assert not internal & {"model", "simulate", "replicate", "loader", "results"}
     assert not external & FILE_MODULES, sorted(external & FILE_MODULES)
+
+
+# -- the experiment layer's charts and labels (issue 8) ----------------------------------------------
+def _experiment_imports(name: str) -> tuple[set[str], set[str]]:
+    """(linesim modules as "charts" or "experiments.core", external packages) that
+    ``linesim/experiments/<name>.py`` imports anywhere."""
+    tree = ast.parse((PKG / "experiments" / f"{name}.py").read_text(encoding="utf-8"))
+    internal, external = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            external |= {a.name.split(".")[0] for a in node.names if not a.name.startswith("linesim")}
+            internal |= {".".join(a.name.split(".")[1:3]) for a in node.names
+                         if a.name.startswith("linesim.")}
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 0:
+                if mod.startswith("linesim."):
+                    internal.add(".".join(mod.split(".")[1:3]))
+                elif mod != "linesim":
+                    external.add(mod.split(".")[0])
+            elif node.level == 1:
+                internal.add(f"experiments.{mod.split('.')[0]}")
+            else:
+                internal.add(mod.split(".")[0])
+    return internal, external
+
+
+@pytest.mark.parametrize("name", ["charts", "labels"])
+def test_experiment_charts_and_labels_work_from_tables(name):
+    """The sweep charts and their labels draw from tables: they import no SimPy, and of linesim
+    only units, the run charts (the shared font chain) and the experiments' core and labels,
+    none of which loads SimPy, the model or the simulation."""
+    internal, external = _experiment_imports(name)
+    assert "simpy" not in external
+    allowed = {"units", "charts", "experiments.core", "experiments.labels"}
+    assert internal <= allowed, sorted(internal - allowed)
+    for mod in internal - {"experiments.core", "experiments.labels"}:
+        loaded = loaded_on_import(mod)
+        assert not loaded & {"simpy", "linesim.model", "linesim.simulate"}, (mod, sorted(loaded))
