@@ -92,16 +92,28 @@ def thousands() -> matplotlib.ticker.Formatter:
     return matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
 
 
+_depth = 0  # chart_context nesting (charts are drawn in one thread: matplotlib's state is global)
+
+
 @contextmanager
-def chart_context(stacklevel: int = 3):
+def chart_context(stacklevel: int = 4):
     """Draw figures inside this: the font family chain (CJK glyphs for Chinese names), user text
     as text (``text.parse_math: False``: a ``$`` is not a formula), and matplotlib's per-glyph
     "missing from font" warnings gathered into at most one ``ChartFontWarning`` on leaving
-    (other warnings pass through unchanged). Every chart module uses it."""
-    with matplotlib.rc_context({"font.family": list(font_families()), "text.parse_math": False}), \
-            warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    (other warnings pass through unchanged). Every chart module uses it; nested, only the
+    outermost one acts (so a batch of charts gives one warning)."""
+    global _depth
+    if _depth:  # inside another chart_context: that one reports
         yield
+        return
+    _depth += 1
+    try:
+        with matplotlib.rc_context({"font.family": list(font_families()), "text.parse_math": False}), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        _depth -= 1
     missing: list[str] = []
     for w in caught:
         m = _MISSING_GLYPH.search(str(w.message))

@@ -194,7 +194,8 @@ def _table(title: str, caption: str, headers: list[str], rows: list[list], left=
     for k, header in enumerate(headers):
         width = max([cell_len(cell.plain if isinstance(cell, Text) else str(cell)) for cell in
                      (r[k] for r in rows)] + [1])
-        table.add_column(plain(header), justify="left" if k in left else "right", min_width=width, max_width=max(width, 10))
+        table.add_column(plain(header), justify="left" if k in left else "right",
+                         min_width=width, max_width=max(width, 11), overflow="fold")
     for r in rows:
         table.add_row(*r)
     return table
@@ -269,21 +270,19 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
                                     f"{level_text(abs(float(meet) - float(fail)), factor)})"))
     key.add_row("cost", f"{len(evaluations)} evaluations, "
                         f"{_n(result.get('replications'))} replications")
-    ev = Table(title="evaluations (in the order run)", header_style="bold")
-    ev.add_column("#", justify="right")
-    ev.add_column(plain(axis_label(factor)), justify="right")
-    ev.add_column("P(target)", justify="right")
-    ev.add_column("± 1.96·SE", justify="right")
-    ev.add_column("reps", justify="right")
-    ev.add_column("annual mean", justify="right")
+    rows = []
     for k, e in enumerate(evaluations):
         p = e.get("p")
         ok = not _na(p) and p >= confidence - 1e-12
-        ev.add_row(str(k + 1), plain(number(e.get("value"))),
-                   Text(percent(p), style="green" if ok else "red"),
-                   "—" if _na(e.get("p_se")) else percent(1.96 * e["p_se"]),
-                   _n(e.get("n")), _n(e.get("annual_mean")))
+        rows.append([str(k + 1), plain(number(e.get("value"))),
+                     Text(percent(p), style="green" if ok else "red"),
+                     "—" if _na(e.get("p_se")) else percent(1.96 * e["p_se"]),
+                     _n(e.get("n")), _n(e.get("annual_mean"))])
+    value = f"value ({factor['unit']})" if factor["unit"] else "value"
+    ev = _table("evaluations (in the order run)", "P(target): share of the replications reaching "
+                "the target; ± 1.96·SE: its approximate 95% interval",
+                ["#", value, "P(target)", "± 1.96·SE", "reps", "annual mean"], rows, left=())
     met = meet is not None
     panel = Panel(key, title=plain(f"{name + ': ' if name else ''}solve {result['key']}"),
-                  border_style="green" if met else "red")
+                  border_style="green" if met else "red", expand=False)
     return Group(panel, ev)

@@ -28,6 +28,7 @@ the same tables give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -53,6 +54,16 @@ CONFIDENCE_STYLE = dict(color=GREY, ls=":", lw=1.6)
 CEILING_LS = (0, (6, 2))
 P_LS = "-."
 TORNADO_TOP = 25  # improve ranks dozens of candidates: the chart shows the best 25
+
+
+def _drawn_in_context(draw):
+    """Draw inside ``chart_context`` (fonts, ``$`` as text, one glyph warning) whether called
+    alone or from ``write_*`` (nested contexts defer to the outermost)."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with chart_context():
+            return draw(*args, **kwargs)
+    return wrapper
 
 
 def _design_name(meta: dict) -> str:
@@ -123,6 +134,7 @@ def oat_rows(points: pd.DataFrame, meta: dict, column: str) -> pd.DataFrame:
 
 
 # -- response curve ------------------------------------------------------------------------------
+@_drawn_in_context
 def response_chart(rows: pd.DataFrame, meta: dict, column: str, path: Path, *,
                    by: Optional[str] = None, what: str = "") -> Path:
     """Mean annual output (95% CI band) against ``column``, the target and the arithmetic
@@ -245,6 +257,7 @@ def improve_bars(ranking: pd.DataFrame, top: int = TORNADO_TOP) -> pd.DataFrame:
     })
 
 
+@_drawn_in_context
 def tornado_chart(bars: pd.DataFrame, meta: dict, path: Path, *, what: str, note: str = "") -> Path:
     """Horizontal bars of paired gains (``bars``: label, mean, low, high, optional predicted and
     group), top to bottom in the order given; gains blue, losses orange, intervals black, the
@@ -336,6 +349,16 @@ def meeting_boundary(meets: np.ndarray) -> list[tuple[tuple[float, float], tuple
     return segments
 
 
+def meeting_cells(p: np.ndarray, confidence: float) -> np.ndarray:
+    """True where P(target) ≥ confidence (a P equal to the confidence meets it), False where
+    below, None where P is unknown: the input of ``meeting_boundary``."""
+    p = np.asarray(p, dtype=float)
+    out = np.empty(p.shape, dtype=object)
+    for idx, v in np.ndenumerate(p):
+        out[idx] = None if not np.isfinite(v) else bool(v >= confidence - 1e-12)
+    return out
+
+
 def _grid(points: pd.DataFrame, x: str, y: str, value: str):
     rows = points.dropna(subset=[x, y]).sort_values("point")
     xs = sorted(rows[x].astype(float).unique())
@@ -349,6 +372,7 @@ def _grid(points: pd.DataFrame, x: str, y: str, value: str):
     return xs, ys, grid, base
 
 
+@_drawn_in_context
 def heatmap_chart(points: pd.DataFrame, meta: dict, x: str, y: str, path: Path) -> Path:
     """Mean annual output over the grid of two factors, each cell annotated (mean, P(target)),
     and the boundary between cells meeting P ≥ confidence and those not (``meeting_boundary``)."""
@@ -381,9 +405,7 @@ def heatmap_chart(points: pd.DataFrame, meta: dict, x: str, y: str, path: Path) 
     handles = []
     if target:
         annual, confidence = target
-        meets = np.where(np.isfinite(p), p >= confidence - 1e-12, np.nan).astype(object)
-        meets[~np.isfinite(p)] = None
-        segments = meeting_boundary(meets)
+        segments = meeting_boundary(meeting_cells(p, confidence))
         if segments:
             for lw, colour in ((4.2, "white"), (2.2, VERMILLION)):
                 ax.add_collection(matplotlib.collections.LineCollection(
@@ -410,6 +432,7 @@ def heatmap_chart(points: pd.DataFrame, meta: dict, x: str, y: str, path: Path) 
 
 
 # -- Morris --------------------------------------------------------------------------------------
+@_drawn_in_context
 def morris_chart(morris: pd.DataFrame, meta: dict, path: Path) -> Path:
     """μ* (mean |elementary effect|) against σ (their spread) per factor, μ*'s 95% interval as
     horizontal error bars, each factor labelled; the line σ = μ* marks where a factor's effect
@@ -445,6 +468,7 @@ def morris_chart(morris: pd.DataFrame, meta: dict, path: Path) -> Path:
 
 
 # -- scatter of each factor ----------------------------------------------------------------------
+@_drawn_in_context
 def scatter_chart(points: pd.DataFrame, meta: dict, columns: Sequence[str], path: Path, *,
                   means_by_level: bool = False, what: str = "") -> Path:
     """One panel per factor: every point's mean annual output (95% CI as a bar) against the
@@ -503,6 +527,7 @@ def scatter_chart(points: pd.DataFrame, meta: dict, columns: Sequence[str], path
 
 
 # -- solver --------------------------------------------------------------------------------------
+@_drawn_in_context
 def solve_chart(result: dict, path: Path, name: Optional[str] = None) -> Path:
     """The solver's evaluations (value vs P(target), ±1.96·SE), the confidence, the bracket shaded
     and annotated, each evaluation numbered in the order it was run."""
@@ -593,7 +618,7 @@ def write_sweep_charts(folder: Path, points: pd.DataFrame, meta: dict,
     one ``ChartFontWarning`` for glyphs no installed font has."""
     folder = Path(folder)
     paths = []
-    with chart_context(stacklevel=3):
+    with chart_context():
         for name, kind, args in planned_charts(meta, morris):
             path = folder / name
             if kind == "morris":
@@ -634,7 +659,7 @@ def write_improve_chart(folder: Path, ranking: pd.DataFrame, meta: dict,
     shown = f"best {len(bars)} of {len(ranking)} candidates" if len(ranking) > len(bars) \
         else f"{len(ranking)} candidates"
     note = f"{shown}, paired under common random numbers; bars: 95% CI"
-    with chart_context(stacklevel=3):
+    with chart_context():
         tornado_chart(bars, meta, path, what="what buys the most", note=note)
     return path
 
@@ -642,13 +667,13 @@ def write_improve_chart(folder: Path, ranking: pd.DataFrame, meta: dict,
 def write_solve_chart(folder: Path, result: dict, name: Optional[str] = None) -> Path:
     """``solve.png``: the solver's evaluations and bracket."""
     path = Path(folder) / "solve.png"
-    with chart_context(stacklevel=3):
+    with chart_context():
         solve_chart(result, path, name)
     return path
 
 
 __all__ = [
-    "meeting_boundary", "oat_rows", "oat_bars", "improve_bars", "planned_charts",
+    "meeting_boundary", "meeting_cells", "oat_rows", "oat_bars", "improve_bars", "planned_charts",
     "response_chart", "tornado_chart", "heatmap_chart", "morris_chart", "scatter_chart",
     "solve_chart", "write_sweep_charts", "write_improve_chart", "write_solve_chart",
 ]
