@@ -53,7 +53,8 @@ TARGET_STYLE = dict(color=VERMILLION, ls="--", lw=1.4)
 CONFIDENCE_STYLE = dict(color=GREY, ls=":", lw=1.6)
 CEILING_LS = (0, (6, 2))
 P_LS = "-."
-TORNADO_TOP = 25  # improve ranks dozens of candidates: the chart shows the best 25
+TORNADO_TOP = 25
+MORRIS_LABELS = 10  # factors named on the μ*–σ plot (the largest effects)  # improve ranks dozens of candidates: the chart shows the best 25
 
 
 def _drawn_in_context(draw):
@@ -278,17 +279,18 @@ def tornado_chart(bars: pd.DataFrame, meta: dict, path: Path, *, what: str, note
     if shown.any():
         ax.scatter(predicted[shown], y[shown], marker="D", s=34, facecolors="white",
                    edgecolors=VERMILLION, linewidths=1.4, zorder=4)
-    span = np.nanmax(np.abs(np.concatenate([low, high, mean, predicted, [0.0]])))
-    span = span if span > 0 else 1.0
-    for yi, m, lo, hi, pr in zip(y, mean, low, high, predicted):
-        if np.isnan(m):
-            continue
-        # the value beyond the interval and the predicted marker, so neither hides it
-        end = np.nanmax([m, hi, pr]) if m >= 0 else np.nanmin([m, lo, pr])
-        ax.text(end + (0.02 if m >= 0 else -0.02) * span, yi, signed(m), va="center",
-                ha="left" if m >= 0 else "right", fontsize=7.5, color="#222222", zorder=5)
-    ax.set_xlim(-1.18 * span if np.nanmin(np.concatenate([low, mean, predicted, [0.0]])) < 0
-                else -0.03 * span, 1.18 * span)
+    values = np.concatenate([low, high, mean, predicted, [0.0]])
+    left, right = np.nanmin(values), np.nanmax(values)
+    pad = 0.06 * (right - left) if right > left else 1.0
+    ax.set_xlim(left - pad, right + pad)
+    # the gains as a column right of the plot (a forest plot's table): no number sits on a marker
+    column = matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(1.02, n - 0.45, "gain ± 95% CI", transform=column, ha="left", va="bottom",
+            fontsize=8, fontweight="bold")
+    for yi, m, lo, hi in zip(y, mean, low, high):
+        text = "—" if np.isnan(m) else signed(m) + (
+            "" if np.isnan(lo) or np.isnan(hi) else f" ± {(hi - lo) / 2:,.0f}")
+        ax.text(1.02, yi, text, transform=column, ha="left", va="center", fontsize=8)
     ax.axvline(0, color=BLACK, lw=0.9)
     if "group" in bars:
         groups = bars["group"].tolist()
@@ -445,11 +447,24 @@ def morris_chart(morris: pd.DataFrame, meta: dict, path: Path) -> Path:
                 ms=6, zorder=3)
     top = float(np.nanmax(np.concatenate([(mu + conf).to_numpy(), sigma.to_numpy(), [1.0]])))
     ax.plot([0, top * 1.1], [0, top * 1.1], color=GREY, ls="--", lw=1)
-    for k, row in m.iterrows():
-        ax.annotate(str(row["factor"]), (row["mu_star"], row["sigma"]), xytext=(6, 5),
-                    textcoords="offset points", fontsize=8, color="#222222")
     ax.set_xlim(0, top * 1.15)
     ax.set_ylim(0, max(float(np.nanmax(sigma.to_numpy())) if len(m) else 1.0, 1.0) * 1.2)
+    # Label the factors that matter (largest μ*, at most MORRIS_LABELS), nudged up where they
+    # would overlap; the rest sit near the origin and are counted in the subtitle.
+    labelled = sorted(m.index[:MORRIS_LABELS], key=lambda k: float(sigma[k]))
+    placed: list[tuple[float, float, float, float]] = []  # label boxes in points
+    to_points = 72.0 / fig.dpi
+    for k in labelled:
+        x, y = (v * to_points for v in ax.transData.transform((mu[k], sigma[k])))
+        text = str(m.loc[k, "factor"])
+        width, dy = 4.6 * len(text) + 2, 5.0
+        while any(x + 6 < bx1 and x + 6 + width > bx0 and y + dy < by1 and y + dy + 9 > by0
+                  for bx0, bx1, by0, by1 in placed):
+            dy += 10.0
+        placed.append((x + 6, x + 6 + width, y + dy, y + dy + 9))
+        ax.annotate(text, (mu[k], sigma[k]), xytext=(6, dy), textcoords="offset points",
+                    fontsize=8, color="#222222",
+                    arrowprops=dict(arrowstyle="-", color="#999999", lw=0.6) if dy > 5 else None)
     ax.xaxis.set_major_formatter(thousands())
     ax.yaxis.set_major_formatter(thousands())
     unit = output_label(meta)
@@ -457,8 +472,11 @@ def morris_chart(morris: pd.DataFrame, meta: dict, path: Path) -> Path:
     ax.set_ylabel(f"σ: spread of the effects ({unit})")
     ax.grid(color="#eeeeee", lw=0.6)
     ax.set_axisbelow(True)
+    rest = len(m) - len(labelled)
     _title(ax, meta.get("name"), "Morris screening: which factors matter",
-           "right: large effect; above the dashed line σ = μ*: non-linear or interacting")
+           "right: large effect; above the dashed line σ = μ*: non-linear or interacting"
+           + (f"\nlabelled: the {len(labelled)} largest μ*; {rest} smaller factors unlabelled"
+              if rest else ""))
     line = matplotlib.lines.Line2D
     _legend_below(ax, [line([], [], color=BLUE, marker="o", ls="none", label="factor"),
                        line([], [], color=SKY, lw=1.6, marker="|", label="95% CI of μ*"),
