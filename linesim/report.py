@@ -25,7 +25,7 @@ from rich.text import Text
 from .capacity import CapacityCheck
 from .experiments.core import BASE
 from .experiments.labels import (axis_label, factor_columns, factor_meta, level_text, number,
-                                 percent, signed, target_of)
+                                 percent, signed, solve_view, target_of, with_base_values)
 from .states import STATE_NAMES
 from .units import plural
 
@@ -143,6 +143,7 @@ def sweep_points_table(points, meta: dict, top: int = 10) -> Table:
     every difference)."""
     target = target_of(meta)
     columns = factor_columns(meta)
+    points = with_base_values(points, meta)
     ranked = points.assign(_missing=points["annual_mean"].isna()).sort_values(
         ["_missing", "annual_mean", "point"], ascending=[True, False, True], kind="stable")
     shown = ranked.head(top)
@@ -240,11 +241,12 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
     """The solver's answer: the bracket (the last value that fails, the first that meets) with
     P ± its standard error at both ends, the replications spent, and every evaluation in the
     order it was run."""
-    target = target_of(result)
-    confidence = float(result.get("confidence", target[1] if target else 0.9))
-    factor = {"name": result["key"], "unit": result.get("unit") or "", "relative": False}
-    evaluations = list(result.get("evaluations") or [])
-    fail, meet = (list(result.get("bracket") or []) + [None, None])[:2]
+    view = solve_view(result)
+    target = (view["target"], view["confidence"]) if view["target"] is not None else None
+    confidence = view["confidence"]
+    factor = {"name": view["key"], "unit": view["unit"], "relative": False}
+    evaluations = view["evaluations"]
+    fail, meet = view["fail"], view["meet"]
 
     def end(value, what: str) -> str:
         if value is None:

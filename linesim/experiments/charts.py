@@ -41,7 +41,7 @@ import pandas as pd
 from ..charts import chart_context, plt, save_png, thousands
 from .core import BASE
 from .labels import (axis_label, factor_columns, factor_meta, level_text, number, output_label,
-                     percent, signed, target_of)
+                     percent, signed, solve_view, target_of, with_base_values)
 
 FIGSIZE = (8.0, 4.5)
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -122,6 +122,7 @@ def oat_rows(points: pd.DataFrame, meta: dict, column: str) -> pd.DataFrame:
     """The points of a one-at-a-time sweep that lie on ``column``'s line: the base and every
     point where only this factor differs from the base (a missing value counts as the base)."""
     columns = factor_columns(meta)
+    points = with_base_values(points, meta)
     base = _base_values(points, columns)
     keep = []
     for _, row in points.iterrows():
@@ -142,7 +143,7 @@ def response_chart(rows: pd.DataFrame, meta: dict, column: str, path: Path, *,
     ceiling, P(target) on the right axis; one curve per level of ``by`` when given."""
     factor = factor_meta(meta, column)
     target = target_of(meta)
-    rows = rows.dropna(subset=[column, "annual_mean"])
+    rows = with_base_values(rows, meta).dropna(subset=[column, "annual_mean"])
     if by is None:
         groups = [(None, rows)]
     else:
@@ -380,6 +381,7 @@ def heatmap_chart(points: pd.DataFrame, meta: dict, x: str, y: str, path: Path) 
     and the boundary between cells meeting P ≥ confidence and those not (``meeting_boundary``)."""
     fx, fy = factor_meta(meta, x), factor_meta(meta, y)
     target = target_of(meta)
+    points = with_base_values(points, meta)
     xs, ys, mean, base = _grid(points, x, y, "annual_mean")
     fig, ax = plt.subplots(figsize=FIGSIZE)
     cmap = matplotlib.colormaps["cividis"].with_extremes(bad="#eeeeee")
@@ -549,14 +551,15 @@ def scatter_chart(points: pd.DataFrame, meta: dict, columns: Sequence[str], path
 def solve_chart(result: dict, path: Path, name: Optional[str] = None) -> Path:
     """The solver's evaluations (value vs P(target), ±1.96·SE), the confidence, the bracket shaded
     and annotated, each evaluation numbered in the order it was run."""
-    target = target_of(result)
-    confidence = float(result.get("confidence", target[1] if target else 0.9))
-    unit = result.get("unit") or ""
-    factor = {"name": result["key"], "unit": unit, "relative": False}
-    ev = pd.DataFrame(result.get("evaluations") or [],
+    view = solve_view(result)
+    target = (view["target"], view["confidence"]) if view["target"] is not None else None
+    confidence = view["confidence"]
+    factor = {"name": view["key"], "unit": view["unit"], "relative": False}
+    ev = pd.DataFrame([{c: e.get(c) for c in ("value", "p", "p_se", "n", "annual_mean")}
+                       for e in view["evaluations"]],
                       columns=["value", "p", "p_se", "n", "annual_mean"])
     fig, ax = plt.subplots(figsize=FIGSIZE)
-    fail, meet = (list(result.get("bracket") or []) + [None, None])[:2]
+    fail, meet = view["fail"], view["meet"]
     if fail is not None and meet is not None:
         ax.axvspan(min(fail, meet), max(fail, meet), color=GREEN, alpha=0.18, lw=0, zorder=1)
     ax.axhline(confidence, **CONFIDENCE_STYLE)
@@ -585,8 +588,8 @@ def solve_chart(result: dict, path: Path, name: Optional[str] = None) -> Path:
         answer = f"fails even at {level_text(fail, factor)}: no value meeting the target found"
     else:
         answer = "no evaluations"
-    reps = result.get("replications")
-    what = f"solving {result['key']} for P(target) = {percent(confidence)}"
+    reps = view["replications"]
+    what = f"solving {view['key']} for P(target) = {percent(confidence)}"
     note = (f"{len(ev)} evaluations, {number(reps)} replications in all; error bars ±1.96·SE; "
             f"numbers: order of evaluation") if reps is not None else "error bars ±1.96·SE"
     _title(ax, name, what, f"{answer}\n{note}")
@@ -635,6 +638,7 @@ def write_sweep_charts(folder: Path, points: pd.DataFrame, meta: dict,
     """The charts of a sweep (see ``planned_charts``) in ``folder``; returns their paths. At most
     one ``ChartFontWarning`` for glyphs no installed font has."""
     folder = Path(folder)
+    points = with_base_values(points, meta)
     paths = []
     with chart_context():
         for name, kind, args in planned_charts(meta, morris):

@@ -97,3 +97,70 @@ def percent(p: Any) -> str:
         return "—"
     text = f"{100 * float(p):.1f}"
     return f"{text[:-2] if text.endswith('.0') else text}%"
+
+
+def with_base_values(points, meta: dict):
+    """``points`` with the base row's factor values filled in where they are missing.
+
+    The base point sets no factor, so its factor columns may be empty. A chart or a table needs
+    them (the base's place on a response curve, its cell in a heatmap): a relative factor's base
+    is ×1; otherwise the factor's ``"base"`` in the metadata when given; otherwise, for a grid of
+    two or more factors, the one combination of the levels that no other point has (the grid
+    point equal to the base is not repeated: it *is* point 0). Else the value stays missing.
+    """
+    import itertools
+
+    import pandas as pd
+
+    columns = [c for c in factor_columns(meta) if c in points.columns]
+    is_base = points["point"] == 0
+    if not is_base.any() or not columns:
+        return points
+    base = points.loc[is_base].iloc[0]
+    fill = {}
+    for c in columns:
+        f = factor_meta(meta, c)
+        if pd.isna(base[c]):
+            if f.get("relative"):
+                fill[c] = 1.0
+            elif f.get("base") is not None:
+                fill[c] = f["base"]
+    design = meta.get("design") or "grid"
+    design = next(iter(design), "grid") if isinstance(design, dict) else design
+    missing = [c for c in columns if pd.isna(base[c]) and c not in fill]
+    if missing and design == "grid" and len(columns) >= 2:
+        others = points.loc[~is_base, columns].dropna()
+        levels = [sorted(others[c].unique()) for c in columns]
+        seen = {tuple(row) for row in others.itertuples(index=False)}
+        absent = [combo for combo in itertools.product(*levels) if combo not in seen]
+        known = {c: (fill.get(c, base[c])) for c in columns}
+        absent = [combo for combo in absent
+                  if all(pd.isna(known[c]) or combo[k] == known[c] for k, c in enumerate(columns))]
+        if len(absent) == 1:
+            fill.update({c: absent[0][k] for k, c in enumerate(columns) if c in missing})
+    if not fill:
+        return points
+    points = points.copy()
+    for c, v in fill.items():
+        points.loc[is_base, c] = v
+    return points
+
+
+def solve_view(result: dict) -> dict:
+    """The solve result as charts and tables read it: ``key``, ``unit``, ``fail`` and ``meet``
+    (the bracket's ends, None when not found), ``evaluations``, ``confidence``, ``target``
+    (annual output or None) and ``replications``. Takes the documented dict (``bracket:
+    [fail, meet]``) or ``solve.SolveResult`` as a dict (``fails``/``meets`` evaluations)."""
+    fail = meet = None
+    if result.get("bracket") is not None:
+        fail, meet = (list(result["bracket"]) + [None, None])[:2]
+    else:
+        fail = (result.get("fails") or {}).get("value")
+        meet = (result.get("meets") or {}).get("value")
+    target = target_of(result)
+    confidence = result.get("confidence")
+    if confidence is None:
+        confidence = target[1] if target else 0.9
+    return {"key": result["key"], "unit": result.get("unit") or "", "fail": fail, "meet": meet,
+            "evaluations": list(result.get("evaluations") or []), "confidence": float(confidence),
+            "target": target[0] if target else None, "replications": result.get("replications")}

@@ -1,5 +1,9 @@
 """Synthetic sweep tables shaped as the experiment layer writes them (points.csv, the sweep
-metadata, the Morris table, the improve ranking, the solve result), for chart and table tests."""
+metadata, the Morris table, the improve ranking, the solve result), for chart and table tests.
+
+As ``analyze.point_row`` writes them, a point's factor columns hold only the factors it sets:
+the base point's absolute factors are empty (a relative one reads 1.0), and a one-at-a-time
+point leaves the other factors empty."""
 
 from __future__ import annotations
 
@@ -61,7 +65,7 @@ STORE = {"name": "油漆车身库", "column": "油漆车身库", "unit": "", "re
 def grid_one(name: str = "phase2-cycle") -> tuple[pd.DataFrame, dict]:
     """Base at 44 s, grid 40..50 s (44 s is the base point, not repeated)."""
     base_mean = cycle_output(44)
-    rows = [_row(0, "base", {"set cycle": 44.0}, base_mean, base_mean, ceiling(44), p_of(base_mean))]
+    rows = [_row(0, "base", {"set cycle": None}, base_mean, base_mean, ceiling(44), p_of(base_mean))]
     k = 1
     for c in range(40, 51):
         if c == 44:
@@ -70,13 +74,13 @@ def grid_one(name: str = "phase2-cycle") -> tuple[pd.DataFrame, dict]:
         rows.append(_row(k, f"set cycle={c} s", {"set cycle": float(c)}, m, base_mean,
                          ceiling(c), p_of(m)))
         k += 1
-    return frame(rows, ["set cycle"]), meta(name, [CYCLE])
+    return frame(rows, ["set cycle"]), meta(name, [dict(CYCLE, base=44.0)])
 
 
 def grid_two(name: str = "phase2-cycle×shifts") -> tuple[pd.DataFrame, dict]:
     """set cycle 40..48 s × shifts 2, 3 (base: 44 s on 3 shifts)."""
     base_mean = cycle_output(44, 3)
-    rows = [_row(0, "base", {"set cycle": 44.0, "shifts per day": 3.0}, base_mean, base_mean,
+    rows = [_row(0, "base", {"set cycle": None, "shifts per day": None}, base_mean, base_mean,
                  ceiling(44), p_of(base_mean))]
     k = 1
     for c, s in itertools.product(range(40, 49, 2), (2, 3)):
@@ -94,24 +98,25 @@ def oat(name: str = "卓骏一期-oat") -> tuple[pd.DataFrame, dict]:
     """One at a time: set cycle (absolute), foam-trim (relative), 油漆车身库 (buffer places)."""
     base_mean = 495_000.0
     cols = ["set cycle", "foam-trim cycle (x base)", "油漆车身库"]
-    base_vals = {"set cycle": 44.0, "foam-trim cycle (x base)": 1.0, "油漆车身库": 20.0}
+    base_vals = {"set cycle": None, "foam-trim cycle (x base)": 1.0, "油漆车身库": None}
     rows = [_row(0, "base", base_vals, base_mean, base_mean, 560_000.0, p_of(base_mean))]
     k = 1
     for col, levels, effect in (("set cycle", [40.0, 42.0, 46.0], lambda v: (44 - v) * 6000),
                                 ("foam-trim cycle (x base)", [0.9, 1.1], lambda v: (1 - v) * 30000),
                                 ("油漆车身库", [10.0, 40.0], lambda v: (v - 20) * 150)):
         for v in levels:
-            vals = dict(base_vals, **{col: v})
+            vals = {col: v}
             m = base_mean + effect(v)
             ceiling = 560_000.0 + (effect(v) * 2 if col == "set cycle" else 0.0)
             rows.append(_row(k, f"{col}={v}", vals, m, base_mean, ceiling, p_of(m)))
             k += 1
-    return frame(rows, cols), meta(name, [CYCLE, FOAM, STORE], design="one_at_a_time")
+    return frame(rows, cols), meta(name, [dict(CYCLE, base=44.0), FOAM, dict(STORE, base=20.0)],
+                                   design="one_at_a_time")
 
 
 def lhs(name: str = "lhs", n: int = 20) -> tuple[pd.DataFrame, dict]:
     base_mean = 495_000.0
-    rows = [_row(0, "base", {"set cycle": 44.0, "油漆车身库": 20.0}, base_mean, base_mean, 560_000.0,
+    rows = [_row(0, "base", {"set cycle": None, "油漆车身库": None}, base_mean, base_mean, 560_000.0,
                  p_of(base_mean))]
     for k in range(1, n + 1):
         c = 40 + (k * 7919 % n) / n * 10

@@ -202,7 +202,8 @@ def test_meeting_cells_from_p():
 
 def test_heatmap_boundary_follows_the_points(tmp_path, monkeypatch):
     """The heatmap draws the boundary of the cells whose P(target) reaches the confidence, placed
-    by the factor levels (columns: x levels ascending; rows: y levels ascending)."""
+    by the factor levels (columns: x levels ascending; rows: y levels ascending); the base point
+    (no factor values of its own) takes the grid cell no other point has."""
     points, meta = syn.grid_two()
     seen = {}
     real = charts.meeting_boundary
@@ -210,8 +211,9 @@ def test_heatmap_boundary_follows_the_points(tmp_path, monkeypatch):
     charts.heatmap_chart(points, meta, "set cycle", "shifts per day", tmp_path / "h.png")
     expected = [[None] * 5 for _ in range(2)]
     for _, row in points.iterrows():
-        i = [40, 42, 44, 46, 48].index(int(row["set cycle"]))
-        j = [2, 3].index(int(row["shifts per day"]))
+        cycle, shifts = (44, 3) if row["point"] == 0 else (row["set cycle"], row["shifts per day"])
+        i = [40, 42, 44, 46, 48].index(int(cycle))
+        j = [2, 3].index(int(shifts))
         expected[j][i] = bool(row["p_target"] >= 0.9)
     assert seen["m"].tolist() == expected
 
