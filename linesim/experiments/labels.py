@@ -107,6 +107,7 @@ def with_base_values(points, meta: dict):
     is ×1; otherwise the factor's ``"base"`` in the metadata when given; otherwise, for a grid of
     two or more factors, the one combination of the levels that no other point has (the grid
     point equal to the base is not repeated: it *is* point 0). Else the value stays missing.
+    In a one-at-a-time sweep the other points' empty factors are at the base too, and filled.
     """
     import itertools
 
@@ -142,7 +143,8 @@ def with_base_values(points, meta: dict):
         return points
     points = points.copy()
     for c, v in fill.items():
-        points.loc[is_base, c] = v
+        # one at a time: every other point holds this factor at its base value too
+        points.loc[is_base | (points[c].isna() if design == "one_at_a_time" else False), c] = v
     return points
 
 

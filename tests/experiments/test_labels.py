@@ -32,12 +32,14 @@ def test_percent(p, text):
 
 def test_base_values_of_relative_factors_and_from_the_metadata():
     """The base row's empty factor columns: ×1 for a relative factor, the metadata's base value
-    for an absolute one; other rows untouched."""
+    for an absolute one; in a one-at-a-time sweep the other points' empty factors too (they are
+    at base), the factor each point moves untouched."""
     points, meta = syn.oat()
     filled = labels.with_base_values(points, meta)
     base = filled[filled["point"] == 0].iloc[0]
     assert (base["set cycle"], base["foam-trim cycle (x base)"], base["油漆车身库"]) == (44.0, 1.0, 20.0)
-    assert filled.drop(index=base.name).equals(points.drop(index=base.name))
+    assert filled["set cycle"].tolist() == [44.0, 40.0, 42.0, 46.0, 44.0, 44.0, 44.0, 44.0]
+    assert filled["油漆车身库"].tolist() == [20.0] * 6 + [10.0, 40.0]
     assert math.isnan(points[points["point"] == 0].iloc[0]["set cycle"])  # input unchanged
 
 
