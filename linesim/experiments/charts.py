@@ -655,7 +655,8 @@ def write_sweep_charts(folder: Path, points: pd.DataFrame, meta: dict,
                 rows = oat_rows(points, meta, args[0])
                 if rows[args[0]].nunique() < 2:
                     continue
-                response_chart(rows, meta, args[0], path)
+                response_chart(rows, meta, args[0], path, what=f"annual output vs "
+                               f"{factor_meta(meta, args[0])['name']} (other factors at base)")
             elif kind in ("scatter", "main_effects"):
                 scatter_chart(points, meta, list(args), path, means_by_level=kind == "main_effects",
                               what="main effects: annual output against each factor"
