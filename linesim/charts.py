@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,12 +73,59 @@ def font_families() -> tuple[str, ...]:
 _MISSING_GLYPH = re.compile(r"Glyph (\d+) \(.*\) missing from font")
 
 
-def _save(fig, path: Path) -> None:
+def save_png(fig, path: Path, dpi: int = 110) -> None:
+    """Write ``fig`` atomically as a PNG without version or date metadata (same figure, same
+    bytes), and close it."""
     def writer(f):
-        fig.savefig(f, format="png", dpi=110, metadata=_META, bbox_inches="tight")
+        fig.savefig(f, format="png", dpi=dpi, metadata=_META, bbox_inches="tight")
 
-    atomic_write(path, writer, binary=True)
-    plt.close(fig)
+    try:
+        atomic_write(path, writer, binary=True)
+    finally:
+        plt.close(fig)
+
+
+_save = save_png
+
+def thousands() -> matplotlib.ticker.Formatter:
+    """A tick formatter with thousands separators and no decimals (a new one per axis)."""
+    return matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+_depth = 0  # chart_context nesting (charts are drawn in one thread: matplotlib's state is global)
+
+
+@contextmanager
+def chart_context(stacklevel: int = 4):
+    """Draw figures inside this: the font family chain (CJK glyphs for Chinese names), user text
+    as text (``text.parse_math: False``: a ``$`` is not a formula), and matplotlib's per-glyph
+    "missing from font" warnings gathered into at most one ``ChartFontWarning`` on leaving
+    (other warnings pass through unchanged). Every chart module uses it; nested, only the
+    outermost one acts (so a batch of charts gives one warning)."""
+    global _depth
+    if _depth:  # inside another chart_context: that one reports
+        yield
+        return
+    _depth += 1
+    try:
+        with matplotlib.rc_context({"font.family": list(font_families()), "text.parse_math": False}), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        _depth -= 1
+    missing: list[str] = []
+    for w in caught:
+        m = _MISSING_GLYPH.search(str(w.message))
+        if m is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif chr(int(m.group(1))) not in missing:
+            missing.append(chr(int(m.group(1))))
+    if missing:
+        warnings.warn(ChartFontWarning(
+            f"the charts show boxes for {len(missing)} character(s) that no installed font has "
+            f"({''.join(missing[:12])}{'…' if len(missing) > 12 else ''}): {CJK_FONT_HINT}"),
+            stacklevel=stacklevel)
 
 
 def station_states_chart(summary: dict, path: Path) -> None:
@@ -119,7 +167,7 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
     ax.set_xlabel("replication")
     ax.set_ylabel(f"{plural(summary['unit'])} per year")
     ax.set_title(f"{summary['scenario']}: annual output by replication")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(thousands())
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     _save(fig, path)
 
@@ -127,22 +175,7 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
 def write_charts(folder: Path, summary: dict, replications: pd.DataFrame) -> list[Path]:
     """Both charts of a run; at most one ``ChartFontWarning`` for glyphs no font has."""
     paths = [folder / "station_states.png", folder / "annual_output.png"]
-    # User text is text: "$" in a unit or name is not a mathtext formula.
-    with matplotlib.rc_context({"font.family": list(font_families()), "text.parse_math": False}), \
-            warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with chart_context():
         station_states_chart(summary, paths[0])
         annual_output_chart(summary, replications, paths[1])
-    missing: list[str] = []
-    for w in caught:
-        m = _MISSING_GLYPH.search(str(w.message))
-        if m is None:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        elif chr(int(m.group(1))) not in missing:
-            missing.append(chr(int(m.group(1))))
-    if missing:
-        warnings.warn(ChartFontWarning(
-            f"the charts show boxes for {len(missing)} character(s) that no installed font has "
-            f"({''.join(missing[:12])}{'…' if len(missing) > 12 else ''}): {CJK_FONT_HINT}"),
-            stacklevel=2)
     return paths

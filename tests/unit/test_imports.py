@@ -18,7 +18,7 @@ PKG = Path(linesim.__file__).parent
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "model",
     "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
-    "runfolder", "charts", "report",
+    "runfolder", "experiments", "charts", "report",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
@@ -334,9 +334,11 @@ def test_lower_experiment_stages_run_no_simulation():
 
 
 def test_no_stage_below_the_experiments_imports_them():
-    """Nothing below the experiment layer (the stages and the loader) imports it."""
+    """Nothing below the experiment layer (the stages before it and the loader) imports it;
+    charts and report, above it, may (sweep tables and figures)."""
+    above = set(STAGES[STAGES.index("experiments"):]) | TOP
     for name, tree in modules().items():
-        if name in TOP:
+        if name in above:
             continue
         internal, _ = imports(tree)
         assert "experiments" not in internal, f"{name} imports the experiments package"
@@ -346,3 +348,42 @@ def test_no_unseeded_randomness_in_experiments():
     """Designs draw only from seeded generators (LHS and Morris take the design's seed)."""
     found = {p.name: unseeded_randomness(p.read_text(encoding="utf-8")) for p in EXP.glob("*.py")}
     assert {k: v for k, v in found.items() if v} == {}
+
+
+# -- the experiment layer's charts and labels (issue 8) ----------------------------------------------
+def _experiment_imports(name: str) -> tuple[set[str], set[str]]:
+    """(linesim modules as "charts" or "experiments.core", external packages) that
+    ``linesim/experiments/<name>.py`` imports anywhere."""
+    tree = ast.parse((PKG / "experiments" / f"{name}.py").read_text(encoding="utf-8"))
+    internal, external = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            external |= {a.name.split(".")[0] for a in node.names if not a.name.startswith("linesim")}
+            internal |= {".".join(a.name.split(".")[1:3]) for a in node.names
+                         if a.name.startswith("linesim.")}
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 0:
+                if mod.startswith("linesim."):
+                    internal.add(".".join(mod.split(".")[1:3]))
+                elif mod != "linesim":
+                    external.add(mod.split(".")[0])
+            elif node.level == 1:
+                internal.add(f"experiments.{mod.split('.')[0]}")
+            else:
+                internal.add(mod.split(".")[0])
+    return internal, external
+
+
+@pytest.mark.parametrize("name", ["charts", "labels"])
+def test_experiment_charts_and_labels_work_from_tables(name):
+    """The sweep charts and their labels draw from tables: they import no SimPy, and of linesim
+    only units, the run charts (the shared font chain) and the experiments' core and labels,
+    none of which loads SimPy, the model or the simulation."""
+    internal, external = _experiment_imports(name)
+    assert "simpy" not in external
+    allowed = {"units", "charts", "experiments.core", "experiments.labels"}
+    assert internal <= allowed, sorted(internal - allowed)
+    for mod in internal - {"experiments.core", "experiments.labels"}:
+        loaded = loaded_on_import(mod)
+        assert not loaded & {"simpy", "linesim.model", "linesim.simulate"}, (mod, sorted(loaded))
