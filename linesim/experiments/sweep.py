@@ -29,7 +29,7 @@ import platform
 import sys
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -139,7 +139,8 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
     status, error = "complete", None
     try:
         write_text(folder / RESOLVED, yaml.safe_dump(definition, sort_keys=False, allow_unicode=True))
-        with executor:
+        with ExitStack() as running:  # the executor (a cluster) starts only if there is work
+            entered = False
             while True:
                 targets = _targets(store, sorted(scenarios), max_reps, precision, more_replications)
                 counts = _counts(store, scenarios)
@@ -147,6 +148,9 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
                 if all(counts[i] >= targets[i] for i in scenarios):
                     break
                 state["batch"] += 1
+                if not entered:
+                    running.enter_context(executor)
+                    entered = True
                 if progress:
                     progress(Progress(state["done"], total, maximum, resumed, state["batch"]))
                 for point, replication, result in executor.imap_unordered(
@@ -167,11 +171,11 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         error = str(exc) or type(exc).__name__
-        try:
+        try:  # best effort: the store holds everything; the files are a convenience
             write_tables(folder, store, factors, point_row)
-        except Exception:  # noqa: BLE001 — the store holds everything; tables are a convenience
+            _write_manifest(folder, store, status, error, started, t0, executor, max_reps, manifest)
+        except Exception:  # noqa: BLE001 — never hide the error that got us here
             pass
-        _write_manifest(folder, store, status, error, started, t0, executor, max_reps, manifest)
         raise
     _write_manifest(folder, store, status, error, started, t0, executor, max_reps, manifest)
     return SweepOutcome(points=len(scenarios), stored=store.count(), run=state["run"],
@@ -285,8 +289,9 @@ def _csv(df, header: bool) -> str:
 def _write_manifest(folder: Path, store: Store, status: str, error: Optional[str], started: str,
                     t0: float, executor, max_reps: int, extra: Optional[dict]) -> None:
     meta = store.meta()
-    files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
-                   | {MANIFEST})
+    transient = set(STORE_FILES[1:])  # SQLite's WAL and shared memory: gone when it closes
+    files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                    and p.name not in transient} | {MANIFEST})
     manifest = {
         "kind": "sweep",
         "status": status,

@@ -22,7 +22,8 @@ STAGES = [
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
-TOP = {"cli", "api", "__main__"}  # may import anything (api: the run command's work)
+TOP = {"cli", "api", "__main__", "sweeps"}  # may import anything (api: the run command's work;
+# sweeps: the public Python API of sweep folders)
 ROOT = "__init__"  # the package itself (``from . import __version__``), importable by all
 
 FILE_MODULES = {"yaml", "pandas", "pathlib", "io", "csv", "json", "pickle", "shutil", "tempfile"}
@@ -246,3 +247,47 @@ def test_preflight_runs_before_any_simulation():
     assert not loaded & banned, sorted(loaded & banned)
     assert not internal & {"model", "simulate", "replicate", "loader", "results"}
     assert not external & FILE_MODULES, sorted(external & FILE_MODULES)
+
+
+# -- the experiments package (linesim/experiments/) ---------------------------------------------
+# Its modules in stage order; each may import the flat stages up to ``runfolder`` (the package
+# sits above estimate/results/runfolder, below charts/report/api/cli) and experiments modules
+# before it.
+EXPERIMENT_STAGES = ["core", "spec", "design", "points", "analyze", "execute", "store", "sweep",
+                     "improve", "solve", "charts"]
+EXPERIMENTS_MAY_IMPORT = set(STAGES[: STAGES.index("runfolder") + 1])
+
+
+def _experiment_imports(name: str) -> tuple[set[str], set[str]]:
+    """(linesim stages, experiments modules) imported by experiments/<name>.py."""
+    tree = ast.parse((PKG / "experiments" / f"{name}.py").read_text(encoding="utf-8"))
+    flat, sub = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            parts = (node.module or "").split(".") if node.module else []
+            if node.level == 1:  # from .x import / from . import x
+                sub |= {parts[0]} if parts else {a.name for a in node.names}
+            elif node.level == 2:  # from ..x import / from .. import x
+                flat |= {parts[0]} if parts else {a.name for a in node.names}
+            elif parts and parts[0] == "linesim":
+                (sub if len(parts) > 2 and parts[1] == "experiments" else flat).add(
+                    parts[2] if len(parts) > 2 and parts[1] == "experiments" else parts[1])
+    return flat, sub
+
+
+@pytest.mark.parametrize("name", EXPERIMENT_STAGES)
+def test_experiments_import_one_way(name):
+    """An experiments module imports only the flat stages up to runfolder (never charts, report,
+    api, cli or the loader) and the experiments modules before it in EXPERIMENT_STAGES."""
+    if not (PKG / "experiments" / f"{name}.py").exists():
+        pytest.skip(f"no module experiments.{name}")
+    flat, sub = _experiment_imports(name)
+    assert flat <= EXPERIMENTS_MAY_IMPORT | {"__version__"}, sorted(flat - EXPERIMENTS_MAY_IMPORT)
+    earlier = set(EXPERIMENT_STAGES[: EXPERIMENT_STAGES.index(name)])
+    assert sub <= earlier, f"experiments.{name} imports {sorted(sub - earlier)}"
+
+
+def test_every_experiments_module_has_a_stage():
+    """Every module of linesim/experiments is placed in EXPERIMENT_STAGES."""
+    names = {p.stem for p in (PKG / "experiments").glob("*.py")} - {"__init__"}
+    assert names <= set(EXPERIMENT_STAGES), sorted(names - set(EXPERIMENT_STAGES))
