@@ -135,6 +135,7 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
     maximum = len(scenarios) * max_reps
     resumed = store.count()
     state = {"done": resumed, "run": 0, "batch": 0}
+    capacities: dict = {}  # point → capacity arithmetic, computed once (tables after each batch)
     precise: Optional[bool] = None
     status, error = "complete", None
     try:
@@ -163,16 +164,16 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
                                           point, replication))
                 if more_replications is None or precision is None:
                     break
-                write_tables(folder, store, factors, point_row)
+                write_tables(folder, store, factors, point_row, capacities)
         if precision is not None and more_replications is not None:
             precise = all(_wanted(store, i, precision, max_reps, more_replications)
                           <= len(store.replications_of(i)) for i in scenarios)
-        write_tables(folder, store, factors, point_row)
+        write_tables(folder, store, factors, point_row, capacities)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         error = str(exc) or type(exc).__name__
         try:  # best effort: the store holds everything; the files are a convenience
-            write_tables(folder, store, factors, point_row)
+            write_tables(folder, store, factors, point_row, capacities)
             _write_manifest(folder, store, status, error, started, t0, executor, max_reps, manifest)
         except Exception:  # noqa: BLE001 — never hide the error that got us here
             pass
@@ -232,18 +233,25 @@ def point_columns(factors: Sequence[Factor]) -> list[str]:
     return [*POINT_COLUMNS_HEAD, *(f.column for f in factors), *POINT_COLUMNS_TAIL]
 
 
-def point_rows(store: Store, factors: Sequence[Factor],
-               point_row: Optional[PointRow] = None) -> Iterator[dict]:
-    """One row per point (index order), computed from the store one point at a time."""
+def point_rows(store: Store, factors: Sequence[Factor], point_row: Optional[PointRow] = None,
+               capacities: Optional[dict] = None) -> Iterator[dict]:
+    """One row per point (index order), computed from the store one point at a time.
+    ``capacities`` (point → capacity check) caches the arithmetic between batches."""
     row_of = point_row or _placeholder_point_row
     base_results = store.results(BASE)
     for point, scenario in store.points():
         results = base_results if point.index == BASE else store.results(point.index)
-        yield row_of(point, factors, scenario, results, base_results, capacity_check(scenario))
+        if capacities is None:
+            capacity = capacity_check(scenario)
+        else:
+            capacity = capacities.get(point.index)
+            if capacity is None:
+                capacity = capacities[point.index] = capacity_check(scenario)
+        yield row_of(point, factors, scenario, results, base_results, capacity)
 
 
 def write_tables(folder: Path, store: Store, factors: Sequence[Factor],
-                 point_row: Optional[PointRow] = None) -> None:
+                 point_row: Optional[PointRow] = None, capacities: Optional[dict] = None) -> None:
     """points.csv and replications.csv from the store, atomically, point by point."""
     columns = point_columns(factors)
 
@@ -251,7 +259,7 @@ def write_tables(folder: Path, store: Store, factors: Sequence[Factor],
         import pandas as pd
 
         first = True
-        for row in point_rows(store, factors, point_row):
+        for row in point_rows(store, factors, point_row, capacities):
             f.write(_csv(pd.DataFrame([row], columns=columns), header=first))
             first = False
         if first:

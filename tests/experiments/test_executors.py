@@ -119,3 +119,18 @@ def test_unreachable_scheduler_fails_within_the_connect_timeout():
         with Dask(address="tcp://127.0.0.1:9", connect_timeout=2):
             pass
     assert time.monotonic() - start < 15
+
+
+def test_a_consumer_error_cancels_dask_futures_and_closes_the_cluster(tmp_path):
+    """On Dask, an exception while consuming results cancels the submitted futures, closes the
+    client and shuts the LocalCluster down: its worker processes are gone."""
+    base = tiny_base(tmp_path, horizon="30 d")
+    executor = Dask(local_workers=2, connect_timeout=60)
+    start = time.monotonic()
+    with pytest.raises(RuntimeError):
+        with executor:
+            for _ in executor.imap_unordered(Task(0, r, base) for r in range(50)):
+                raise RuntimeError("stop")
+    assert executor.client is None and executor.cluster is None
+    assert time.monotonic() - start < 60
+    assert not _children_gone(), "Dask worker processes left behind"
