@@ -32,6 +32,7 @@ import os
 import secrets
 from typing import Iterable, Iterator, NamedTuple, Optional
 
+from .. import __version__
 from ..replicate import ProcessPool
 from ..scenario import Scenario
 from ..simulate import RunResult, run_replication
@@ -51,6 +52,10 @@ class Task(NamedTuple):
     point: int
     replication: int
     scenario: Scenario
+
+
+def _linesim_version() -> str:
+    return __version__
 
 
 def _run_task(point: int, replication: int, scenario: Scenario) -> tuple[int, int, RunResult]:
@@ -119,6 +124,7 @@ class Dask:
                 self.client = distributed.Client(self.cluster, timeout=self.connect_timeout)
             else:
                 self.client = distributed.Client(self.address, timeout=self.connect_timeout)
+            self.client.wait_for_workers(1, timeout=self.connect_timeout)
             info = self.client.scheduler_info()
             self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
         except BaseException as exc:
@@ -130,8 +136,28 @@ class Dask:
             raise ExecutorError(
                 f"error: cannot reach {where} within {self.connect_timeout:g} s "
                 f"({type(exc).__name__}: {str(exc).strip() or 'no detail'}); check that "
-                "dask-scheduler runs there and the address and port are right") from None
+                "dask-scheduler runs there, the address and port are right and at least one "
+                "dask-worker is connected to it") from None
+        self._check_workers()
         return self
+
+    def _check_workers(self) -> None:
+        """Every worker must run this linesim version: a replication is a function of the
+        scenario *and the engine*, so mixed versions would break reproducibility."""
+        try:
+            found = self.client.run(_linesim_version)
+        except BaseException as exc:
+            self._close()
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise ExecutorError(
+                f"error: the Dask workers cannot run linesim ({type(exc).__name__}: {exc}); "
+                f"install linesim {__version__} (with its dependencies) on every worker") from None
+        other = sorted({f"{v} on {w}" for w, v in found.items() if v != __version__})
+        if other:
+            self._close()
+            raise ExecutorError(f"error: the Dask workers must run linesim {__version__}, found "
+                                f"{', '.join(other[:3])}; install the same version everywhere")
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._close()

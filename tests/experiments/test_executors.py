@@ -134,3 +134,16 @@ def test_a_consumer_error_cancels_dask_futures_and_closes_the_cluster(tmp_path):
     assert executor.client is None and executor.cluster is None
     assert time.monotonic() - start < 60
     assert not _children_gone(), "Dask worker processes left behind"
+
+
+def test_dask_workers_with_another_linesim_version_are_refused(monkeypatch):
+    """Every Dask worker must run this linesim version (results depend on the engine):
+    otherwise ExecutorError names the version found, and the cluster is closed."""
+    import linesim.experiments.execute as execute
+
+    monkeypatch.setattr(execute, "_linesim_version", lambda: "0.0.1-other")
+    executor = Dask(local_workers=1, connect_timeout=60)
+    with pytest.raises(ExecutorError, match="0.0.1-other"):
+        with executor:
+            pass
+    assert executor.client is None and executor.cluster is None
