@@ -18,6 +18,9 @@ each point's scenario hash with what the store holds and refuses (``StoreRefused
 a message naming what changed. Reading goes one point at a time (``results(point)``), so memory
 does not grow with the number of points.
 
+Cost (benchmarks/sweep_overhead.py): about 0.75 ms and 4.6 KB per stored REF-B replication on
+the project's 2-core machine — negligible beside a replication of any useful length.
+
 Hashes are SHA-256 of canonical JSON (sorted keys, no whitespace) of plain data, so they do not
 depend on dict order or on how the YAML was written.
 """
