@@ -10,6 +10,9 @@ Stage: execute ─► **store** ─► sweep / analyze / the public ``linesim.sw
   JSON and its hash).
 * ``replications`` (point, replication, the RunResult as JSON with sorted keys), PRIMARY KEY
   (point, replication): a replication is stored once, never counted twice.
+* ``plan`` (point, target): the replications each point is to have by the end of the current
+  batch, written before the batch runs, so that a resumed sweep first completes the batch it
+  was killed in and then decides the next one from the same results as an uninterrupted sweep.
 
 Each finished replication is committed as it lands (WAL journal, ``synchronous=NORMAL``: a commit
 survives the process being killed — only a power cut may lose the last few, which a resume runs
@@ -54,6 +57,7 @@ CREATE TABLE IF NOT EXISTS points (
     scenario TEXT NOT NULL,
     scenario_hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS plan (point INTEGER PRIMARY KEY, target INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS replications (
     point INTEGER NOT NULL REFERENCES points(point),
     replication INTEGER NOT NULL,
@@ -240,6 +244,15 @@ class Store:
         """Every point with its scenario, one at a time, in index order."""
         for index in self.point_indices():
             yield self.point(index)
+
+    def plan(self) -> dict[int, int]:
+        """The current batch's target replications per point ({} before the first batch)."""
+        return dict(self.conn.execute("SELECT point, target FROM plan"))
+
+    def set_plan(self, targets: dict[int, int]) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM plan")
+            self.conn.executemany("INSERT INTO plan VALUES (?, ?)", sorted(targets.items()))
 
     # -- replications ---------------------------------------------------------------------------
     def add(self, point: int, replication: int, result: RunResult) -> bool:

@@ -8,8 +8,10 @@ every batch and at the end, and also when interrupted (best effort), so an inter
 folder is readable. Without a precision goal there is one batch: every point gets ``max_reps``
 replications. With one, replications are added in batches — a ``more_replications``-shaped
 callable says how many each point should have next — until every point meets the goal or has
-``max_reps``. The decisions depend only on the stored results, so they are the same whatever the
-executor, and a resumed sweep takes the same path as one that never stopped.
+``max_reps``. The decisions depend only on the stored results of completed batches, so they are
+the same whatever the executor, and a resumed sweep takes the same path as one that never
+stopped: each batch's targets are stored before it runs, and a resume first completes the batch
+it was interrupted in (never deciding from a half-finished batch).
 
 The base point (0) always gets at least as many replications as any other point, so every paired
 difference is over all of that point's replications.
@@ -143,11 +145,17 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
         with ExitStack() as running:  # the executor (a cluster) starts only if there is work
             entered = False
             while True:
-                targets = _targets(store, sorted(scenarios), max_reps, precision, more_replications)
                 counts = _counts(store, scenarios)
+                targets = store.plan()  # a batch interrupted earlier is completed first
+                if set(targets) != set(scenarios) or all(counts[i] >= targets[i] for i in scenarios):
+                    if state["batch"] and (more_replications is None or precision is None):
+                        break  # without a precision goal there is one batch
+                    targets = _targets(store, sorted(scenarios), max_reps, precision,
+                                       more_replications)
+                    if all(counts[i] >= targets[i] for i in scenarios):
+                        break
+                    store.set_plan(targets)
                 total = sum(max(targets[i], counts[i]) for i in scenarios)
-                if all(counts[i] >= targets[i] for i in scenarios):
-                    break
                 state["batch"] += 1
                 if not entered:
                     running.enter_context(executor)
@@ -162,9 +170,8 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
                     if progress:
                         progress(Progress(state["done"], total, maximum, resumed, state["batch"],
                                           point, replication))
-                if more_replications is None or precision is None:
-                    break
-                write_tables(folder, store, factors, point_row, capacities)
+                if more_replications is not None and precision is not None:
+                    write_tables(folder, store, factors, point_row, capacities)
         if precision is not None and more_replications is not None:
             precise = all(_wanted(store, i, precision, max_reps, more_replications)
                           <= len(store.replications_of(i)) for i in scenarios)

@@ -86,3 +86,60 @@ def test_folder_files_and_manifest(tmp_path):
     assert manifest["kind"] == "sweep" and manifest["status"] == "complete"
     assert manifest["replications_stored"] == 6 and manifest["source"] == "tiny-sweep.yaml"
     assert set(manifest["files"]) == set(names)
+
+
+class _StopAfter:
+    """Local(1) that raises KeyboardInterrupt after ``n`` results of batch ``batch``."""
+
+    def __init__(self, n, batch):
+        self.inner, self.n, self.batch, self.batches = Local(1), n, batch, 0
+
+    def describe(self):
+        return self.inner.describe()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def imap_unordered(self, tasks):
+        self.batches += 1
+        for k, item in enumerate(self.inner.imap_unordered(tasks)):
+            if self.batches == self.batch and k == self.n:
+                raise KeyboardInterrupt
+            yield item
+
+
+def _two_batches(values, base_values, precision, max_reps):
+    """A rule whose answer depends on the count: 2, then 4, then stop (3 would also stop, so a
+    decision taken from a half-finished batch would differ)."""
+    return 2 if len(values) < 2 else 4 if len(values) == 2 else len(values)
+
+
+def test_precision_sweep_interrupted_mid_batch_resumes_to_the_same_tables(tmp_path):
+    """A precision sweep interrupted in the middle of its second batch (point 1 holding 3 of its
+    4 replications), then resumed, first completes that batch (its targets are stored) and then
+    decides as an uninterrupted sweep does: same replications per point, same tables."""
+    import pytest
+
+    base = tiny_base(tmp_path, horizon="6 h")
+    points = tiny_points(base, 3)
+    kw = dict(definition=DEFINITION, max_reps=6, factors=[FACTOR], precision=0.01,
+              more_replications=_two_batches)
+    clean_folder = tmp_path / "clean"
+    with sw.opened(clean_folder, DEFINITION, base, resume=False) as store:
+        sw.run_sweep(points, Local(1), store, clean_folder, **kw)
+        clean_counts = store.counts()
+    assert clean_counts == {0: 4, 1: 4, 2: 4}
+    folder = tmp_path / "cut"
+    with sw.opened(folder, DEFINITION, base, resume=False) as store:
+        with pytest.raises(KeyboardInterrupt):
+            sw.run_sweep(points, _StopAfter(3, 2), store, folder, **kw)
+        assert store.counts() == {0: 4, 1: 3, 2: 2}
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"
+    with sw.opened(folder, DEFINITION, base, resume=True) as store:
+        sw.run_sweep(points, Local(1), store, folder, **kw)
+        assert store.counts() == clean_counts
+    for name in TABLES:
+        assert (folder / name).read_bytes() == (clean_folder / name).read_bytes(), name
