@@ -16,8 +16,8 @@ public way to stop running workers before Python 3.14 (``terminate_workers``); b
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Optional
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable, Iterable, Iterator, Optional
 
 from .lifecycle import worker_init
 from .scenario import Scenario
@@ -36,27 +36,73 @@ def run_replications(scenario: Scenario, jobs: Optional[int] = None,
     n = scenario.run.replications
     jobs = default_jobs(n) if jobs is None else max(1, min(jobs, n))
     results: list[RunResult] = []
-    if jobs == 1:
-        for r in range(n):
-            result = run_replication(scenario, r)
+    with ProcessPool(jobs) as pool:
+        for result in pool.imap_unordered(run_replication, ((scenario, r) for r in range(n))):
             results.append(result)
             if progress:
                 progress(result)
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=worker_init,
-                                   initargs=(os.getpid(),))
+    return sorted(results, key=lambda res: res.replication)
+
+
+class ProcessPool:
+    """``fn(*task)`` for a stream of tasks on ``jobs`` local processes, results as they complete.
+
+    The one process pool of linesim (``run_replications`` and the sweep executor use it). Use it as
+    a context manager: leaving the block normally waits for the workers to exit; leaving it by an
+    exception (Ctrl-C, SIGTERM as ``Terminated``, an error in the task or in the consumer's own
+    code) cancels the queued tasks and stops the running workers at once (``stop_pool``). With
+    ``jobs == 1`` the tasks run in this process, one after another (no pool, no pickling).
+    At most ``in_flight`` tasks are submitted at a time (default: twice the workers, so each has
+    one queued behind the one it runs), so a stream of 10^5 tasks never sits in memory at once.
+    """
+
+    def __init__(self, jobs: int, in_flight: Optional[int] = None):
+        self.jobs = max(1, int(jobs))
+        self.in_flight = max(1, in_flight or 2 * self.jobs)
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def __enter__(self) -> "ProcessPool":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc_type is None:
+            pool.shutdown(wait=True)
+        else:
+            stop_pool(pool)
+
+    def imap_unordered(self, fn: Callable, tasks: Iterable[tuple]) -> Iterator:
+        """Yield ``fn(*task)`` for every task, in the order they complete."""
+        if self.jobs == 1:
+            for task in tasks:
+                yield fn(*task)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=worker_init,
+                                             initargs=(os.getpid(),))
+        pool = self._pool
+        source = iter(tasks)
+        pending: set = set()
+        exhausted = False
         try:
-            futures = [pool.submit(run_replication, scenario, r) for r in range(n)]
-            for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                if progress:
-                    progress(result)
-        except BaseException:
+            while True:
+                while not exhausted and len(pending) < self.in_flight:
+                    task = next(source, None)
+                    if task is None:
+                        exhausted = True
+                    else:
+                        pending.add(pool.submit(fn, *task))
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        except BaseException:  # also GeneratorExit: a consumer that stops early stops the pool
+            self._pool = None
             stop_pool(pool)
             raise
-        pool.shutdown(wait=True)
-    return sorted(results, key=lambda res: res.replication)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:

@@ -113,8 +113,10 @@ def _linesim_files(folder: Path) -> set[str]:
     """Names a linesim run folder may hold: the known files and whatever its manifest lists."""
     names = set(RUN_FILES)
     try:
-        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files")
-        if isinstance(listed, list):
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        listed = manifest.get("files")
+        # a sweep's folder (its store) is never replaced by a run: its files are not a run's
+        if isinstance(listed, list) and manifest.get("kind") != "sweep":
             names |= {n for n in listed if isinstance(n, str)}
     except (OSError, ValueError, AttributeError):
         pass
@@ -160,8 +162,9 @@ class RunFolder:
         return FolderRefused(f"error {self.path}: {why}; {hint} ({self.option})")
 
     # -- before simulating ----------------------------------------------------------------------
-    def check(self) -> None:
-        """Step 1: the checks that write nothing."""
+    def check(self, files: bool = True) -> None:
+        """Step 1: the checks that write nothing (``files``: also that it holds only files
+        linesim writes)."""
         real = self.real
         for part in (*reversed(real.parents), real):  # first: a too long name fails every call
             try:
@@ -191,6 +194,8 @@ class RunFolder:
                 entries = sorted(os.listdir(real))
             except OSError as exc:
                 raise self._refuse(f"cannot be read: {_strerror(exc)}") from None
+            if not files:
+                return
             ours = _linesim_files(real)
             foreign = [n for n in entries if n not in ours and not (n.startswith(".") and n.endswith(".tmp"))]
             if foreign:
@@ -342,3 +347,83 @@ def same_folder_key(path: Path) -> str:
     import unicodedata
 
     return unicodedata.normalize("NFC", os.path.realpath(path)).casefold()
+
+
+class InPlaceFolder:
+    """A folder written in place under the same lock as a run folder: a sweep's folder, whose
+    store must outlive a kill -9 (so it cannot live in a temporary sibling that is swapped in at
+    the end). Its files are each written atomically; the folder as a whole is not swapped.
+
+    ``open`` makes the checks of ``RunFolder.check`` that apply (not a file, not a mount point,
+    not the working folder, a name that fits, no files but ``allowed`` ones and what its
+    manifest lists if that manifest is a sweep's: ``"kind": "sweep"``), creates it and takes ``PARENT/.NAME.lock`` (the same lock a run into that
+    folder takes: a second sweep, or a run, into it is refused at once). ``close`` unlocks.
+    """
+
+    def __init__(self, path: Path, option: str, allowed: set[str]):
+        self.path = Path(path)
+        self.option = option
+        self.allowed = set(allowed)
+        self._folder = RunFolder(path, option)
+        self.real = self._folder.real
+
+    @property
+    def lock_path(self) -> Path:
+        return self._folder.lock_path
+
+    def open(self) -> None:
+        folder = self._folder
+        folder.check(files=False)
+        self._check_files()
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise folder._refuse(f"cannot create {folder.parent}: {_strerror(exc)}") from None
+        lock = FileLock(folder.lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise folder._refuse(f"another linesim run is writing this folder (it holds "
+                                 f"{folder.shown(folder.lock_path)})",
+                                 f"wait for it to end or choose another folder with {self.option}") from None
+        except OSError as exc:
+            raise folder._refuse(f"cannot write in {folder.parent}: {_strerror(exc)}") from None
+        folder._lock = lock
+        try:
+            self._check_files()  # again, under the lock
+            if not self.real.is_dir():
+                self.real.mkdir()
+                os.chmod(self.real, folder_mode())  # the umask's mode, as for run folders
+        except OSError as exc:
+            self.close()
+            raise folder._refuse(f"cannot write in {self.real}: {_strerror(exc)}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_files(self) -> None:
+        if not self.real.is_dir():
+            return
+        ours = set(self.allowed)
+        try:  # and what a sweep's manifest lists (a run folder's manifest does not count)
+            manifest = json.loads((self.real / MANIFEST).read_text(encoding="utf-8"))
+            if manifest.get("kind") == "sweep" and isinstance(manifest.get("files"), list):
+                ours |= {n for n in manifest["files"] if isinstance(n, str)}
+        except (OSError, ValueError, AttributeError):
+            pass
+        foreign = sorted(n for n in os.listdir(self.real)
+                         if n not in ours and not (n.startswith(".") and n.endswith(".tmp")))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise self._folder._refuse(f"holds files a linesim sweep did not write ({shown})",
+                                       f"move them out or choose another folder with {self.option}")
+
+    def close(self) -> None:
+        self._folder._unlock()
+
+    def __enter__(self) -> "InPlaceFolder":
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -79,6 +79,18 @@ class RunResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunResult":
+        """The inverse of ``to_dict`` (also after a JSON round trip: lists back to tuples in the
+        trace), so a stored replication rebuilds the equal RunResult."""
+        data = dict(data)
+        data["stations"] = [StationStats(**s) for s in data["stations"]]
+        data["buffers"] = [BufferStats(**b) for b in data["buffers"]]
+        if data.get("trace") is not None:
+            data["trace"] = {name: [[tuple(change) for change in server] for server in servers]
+                             for name, servers in data["trace"].items()}
+        return cls(**data)
+
 
 def run_replication(scenario: Scenario, replication: int, *, trace: bool = False) -> RunResult:
     """Simulate replication ``replication`` of ``scenario`` (seeded by its run block)."""

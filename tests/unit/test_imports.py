@@ -22,7 +22,8 @@ STAGES = [
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
-TOP = {"cli", "api", "__main__"}  # may import anything (api: the run command's work)
+TOP = {"cli", "api", "__main__", "sweeps"}  # may import anything (api: the run command's work;
+# sweeps: the public Python API of sweep folders)
 ROOT = "__init__"  # the package itself (``from . import __version__``), importable by all
 
 FILE_MODULES = {"yaml", "pandas", "pathlib", "io", "csv", "json", "pickle", "shutil", "tempfile"}
@@ -252,11 +253,15 @@ def test_preflight_runs_before_any_simulation():
 # -- the experiments package (issue 8) -------------------------------------------------------------
 EXP = PKG / "experiments"
 # Its lower stages, in order: a module here imports only the ones before it.
-EXPERIMENT_STAGES = ["core", "spec", "design", "points"]
-# Top-level stages the experiment layer may build on: everything below charts/report (it sits
-# above estimate and results); the loader only where a sweep file or a key path is read.
-EXPERIMENTS_MAY_IMPORT = set(STAGES[: STAGES.index("charts")])
-EXPERIMENTS_LOADER = {"spec", "points"}
+EXPERIMENT_STAGES = ["core", "spec", "design", "points", "analyze", "execute", "store", "sweep",
+                     "improve", "solve", "labels", "charts"]
+# The pure stages: the sweep definition, designs and point scenarios run no simulation.
+PURE_EXPERIMENT_STAGES = ["core", "spec", "design", "points"]
+# Top-level stages the experiment layer may build on: everything up to runfolder (it sits above
+# estimate, results and runfolder, below charts/report/api/cli); the loader only where a sweep file
+# or a key path is read; the run charts only for the sweep charts (the shared font chain).
+EXPERIMENTS_MAY_IMPORT = set(STAGES[: STAGES.index("runfolder") + 1])
+EXPERIMENTS_LOADER = {"spec", "points", "improve", "solve"}
 
 
 def experiment_modules() -> dict[str, ast.Module]:
@@ -307,24 +312,26 @@ def test_experiment_import_walk_tells_siblings_from_top_level():
 
 @pytest.mark.parametrize("name", EXPERIMENT_STAGES)
 def test_experiment_stages_import_one_way(name):
-    """core < spec < design < points: each imports only the stages before it in the package, and
-    of linesim only the stages below charts (plus the loader for spec and points, which read a
-    sweep file and set key paths)."""
+    """core < spec < design < points < analyze < execute < store < sweep < improve < solve <
+    labels < charts: each imports only the stages before it in the package, and of linesim only
+    the stages up to runfolder (plus the loader where a sweep file or key path is read, and the
+    run charts' font chain for the sweep charts)."""
     tree = experiment_modules().get(name)
     if tree is None:
         pytest.skip(f"no module experiments/{name}")
     siblings, top, _ = experiment_imports(tree)
     allowed = set(EXPERIMENT_STAGES[: EXPERIMENT_STAGES.index(name)])
     assert siblings <= allowed, f"experiments/{name} imports {sorted(siblings - allowed)}"
-    allowed_top = EXPERIMENTS_MAY_IMPORT | {ROOT, "__init__"} | (
-        {"loader"} if name in EXPERIMENTS_LOADER else set())
+    allowed_top = EXPERIMENTS_MAY_IMPORT | {ROOT, "__init__", "__version__"} | (
+        {"loader"} if name in EXPERIMENTS_LOADER else set()) | (
+        {"charts"} if name == "charts" else set())
     assert top <= allowed_top, f"experiments/{name} imports linesim.{sorted(top - allowed_top)}"
 
 
 def test_lower_experiment_stages_run_no_simulation():
     """The sweep definition, designs and point scenarios are pure: they import no SimPy, model,
     simulation or replications (a sweep is checked completely before anything runs)."""
-    for name in EXPERIMENT_STAGES:
+    for name in PURE_EXPERIMENT_STAGES:
         tree = experiment_modules().get(name)
         if tree is None:
             continue
@@ -387,3 +394,9 @@ def test_experiment_charts_and_labels_work_from_tables(name):
     for mod in internal - {"experiments.core", "experiments.labels"}:
         loaded = loaded_on_import(mod)
         assert not loaded & {"simpy", "linesim.model", "linesim.simulate"}, (mod, sorted(loaded))
+
+
+def test_every_experiments_module_has_a_stage():
+    """Every module of linesim/experiments is placed in EXPERIMENT_STAGES."""
+    names = {p.stem for p in EXP.glob("*.py")} - {"__init__"}
+    assert names <= set(EXPERIMENT_STAGES), sorted(names - set(EXPERIMENT_STAGES))
