@@ -31,13 +31,18 @@ def default_jobs(replications: int) -> int:
 
 
 def run_replications(scenario: Scenario, jobs: Optional[int] = None,
-                     progress: Optional[Callable[[RunResult], None]] = None) -> list[RunResult]:
-    """All ``scenario.run.replications`` replications; ``progress`` is called as each ends."""
-    n = scenario.run.replications
+                     progress: Optional[Callable[[RunResult], None]] = None, *,
+                     indices: Optional[range] = None) -> list[RunResult]:
+    """All ``scenario.run.replications`` replications (or those of ``indices``, for a run that
+    adds replications in batches); ``progress`` is called as each ends."""
+    todo = range(scenario.run.replications) if indices is None else indices
+    n = len(todo)
+    if n == 0:
+        return []
     jobs = default_jobs(n) if jobs is None else max(1, min(jobs, n))
     results: list[RunResult] = []
     if jobs == 1:
-        for r in range(n):
+        for r in todo:
             result = run_replication(scenario, r)
             results.append(result)
             if progress:
@@ -46,7 +51,7 @@ def run_replications(scenario: Scenario, jobs: Optional[int] = None,
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=worker_init,
                                    initargs=(os.getpid(),))
         try:
-            futures = [pool.submit(run_replication, scenario, r) for r in range(n)]
+            futures = [pool.submit(run_replication, scenario, r) for r in todo]
             for future in as_completed(futures):
                 result = future.result()
                 results.append(result)
