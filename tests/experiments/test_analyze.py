@@ -61,8 +61,9 @@ def test_paired_uses_the_replications_both_points_have():
     point = replications(point_scenario(sc, [("stations.B.servers", 2, False)]), 3)
     d = paired(list(reversed(point)), base)
     assert d["n"] == 3
-    expect = np.mean([p.annual_output - q.annual_output for p, q in zip(point, base[:3])])
-    assert d["mean"] == pytest.approx(expect)
+    diffs = [p.annual_output - q.annual_output for p, q in zip(point, base[:3])]
+    assert d["mean"] == pytest.approx(np.mean(diffs))
+    assert d["std"] == pytest.approx(np.std(diffs, ddof=1))
 
 
 # -- point rows --------------------------------------------------------------------------------------
