@@ -58,10 +58,10 @@ def test_paired_uses_the_replications_both_points_have():
     whatever order the lists come in."""
     sc = _line(n=5)
     base = replications(sc, 5)
-    point = replications(point_scenario(sc, [("stations.B.servers", 2, False)]), 3)
+    point = replications(point_scenario(sc, [("stations.B.servers", 2, False)]), 4)
     d = paired(list(reversed(point)), base)
-    assert d["n"] == 3
-    diffs = [p.annual_output - q.annual_output for p, q in zip(point, base[:3])]
+    assert d["n"] == 4
+    diffs = [p.annual_output - q.annual_output for p, q in zip(point, base[:4])]
     assert d["mean"] == pytest.approx(np.mean(diffs))
     assert d["std"] == pytest.approx(np.std(diffs, ddof=1))
 
