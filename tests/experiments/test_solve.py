@@ -79,6 +79,19 @@ def test_p_standard_error():
     assert p_standard_error(x, 10.0) > p_standard_error(x, 12.0) > 0
     big = np.tile(x, 16)
     assert p_standard_error(big, 10.0) == pytest.approx(p_standard_error(x, 10.0) / 4, rel=0.2)
+    # the delta method by finite differences: var(mean) = s²/n, var(s) ≈ s²/(2(n − 1))
+    from scipy.stats import t
+
+    n, m, sd = x.size, x.mean(), x.std(ddof=1)
+
+    def p(mean, s, target=10.6):
+        return 1 - t.cdf((target - mean) / (s * math.sqrt(1 + 1 / n)), n - 1)
+
+    h = 1e-6
+    dm = (p(m + h, sd) - p(m - h, sd)) / (2 * h)
+    ds = (p(m, sd + h) - p(m, sd - h)) / (2 * h)
+    expect = math.sqrt(dm**2 * sd**2 / n + ds**2 * sd**2 / (2 * (n - 1)))
+    assert p_standard_error(x, 10.6) == pytest.approx(expect, rel=1e-5)
 
 
 def test_errors_met_at_both_ends_or_neither():

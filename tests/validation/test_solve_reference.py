@@ -62,6 +62,7 @@ def test_exponential_two_machine_bracket_contains_the_closed_form():
 
 @pytest.mark.slow
 def test_exponential_two_machine_bracket_high_precision():
-    """As above with 40 replications of 20 days: the answer to within a few tenths of a second."""
-    r, se_value = _check_brackets_theory(40, "20 d", 0.01)
+    """As above with 40 replications of 5 days (about 2 minutes): the answer to within a few
+    tenths of a second."""
+    r, se_value = _check_brackets_theory(40, "5 d", 0.01)
     assert se_value < 0.2
