@@ -34,8 +34,10 @@ def test_precision_run_records_what_ran(tiny_yaml, tmp_path):
 
 
 def test_bad_precision_is_exit_2_naming_the_key(tiny_yaml, tmp_path):
-    """A precision that is not a share in (0, 1) is refused with exit 2 naming run.precision."""
-    for bad in ("0", "150%", "fast"):
+    """run.precision is a key of the run block that takes a share: one that is not in (0, 1)
+    is refused with exit 2 naming run.precision and saying what it expects."""
+    for bad, why in (("0", "greater than 0"), ("150%", "expected a probability"),
+                     ("fast", "expected a probability")):
         res = invoke("run", tiny_yaml, "--out", tmp_path / "x", "--set", f"run.precision={bad}")
         assert res.exit_code == 2, (bad, res.output)
-        assert "run.precision" in res.output, res.output
+        assert "run.precision" in res.output and why in res.output, res.output

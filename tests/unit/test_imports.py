@@ -246,3 +246,46 @@ def test_preflight_runs_before_any_simulation():
     assert not loaded & banned, sorted(loaded & banned)
     assert not internal & {"model", "simulate", "replicate", "loader", "results"}
     assert not external & FILE_MODULES, sorted(external & FILE_MODULES)
+
+
+# -- the experiments package ------------------------------------------------------------------------
+EXP = PKG / "experiments"
+# Stage order inside linesim/experiments (see its __init__): a module imports only those before it.
+EXPERIMENT_STAGES = ["core", "spec", "design", "_point_local", "points", "execute", "store", "sweep",
+                     "analyze", "improve", "solve", "charts"]
+# What the experiment layer may use of linesim's own modules: everything up to the run folder,
+# never the CLI, the run command's API or the report.
+EXPERIMENTS_MAY_NOT_IMPORT = {"cli", "api", "report", "__main__"}
+
+
+def _experiment_imports(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """(sibling modules in linesim.experiments, linesim top-level modules) imported anywhere."""
+    siblings, top = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            parts = (node.module or "").split(".") if node.module else []
+            if node.level == 1:
+                siblings |= {parts[0]} if parts else {a.name for a in node.names}
+            elif node.level == 2:
+                top |= {parts[0]} if parts else {a.name for a in node.names}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for name in names:
+                p = name.split(".")
+                if p[0] == "linesim" and len(p) > 2 and p[1] == "experiments":
+                    siblings.add(p[2])
+                elif p[0] == "linesim" and len(p) > 1:
+                    top.add(p[1])
+    return siblings, top
+
+
+@pytest.mark.parametrize("name", [n for n in EXPERIMENT_STAGES if (EXP / f"{n}.py").exists()])
+def test_experiment_stages_import_one_way(name):
+    """Inside linesim/experiments a stage imports only stages before it (core < spec < design <
+    points < execute < store < sweep < analyze < improve < solve < charts), and none imports the
+    CLI, the run command's API or the report."""
+    tree = ast.parse((EXP / f"{name}.py").read_text(encoding="utf-8"))
+    siblings, top = _experiment_imports(tree)
+    allowed = set(EXPERIMENT_STAGES[: EXPERIMENT_STAGES.index(name)])
+    assert siblings <= allowed, f"experiments.{name} imports {sorted(siblings - allowed)}"
+    assert not top & EXPERIMENTS_MAY_NOT_IMPORT, sorted(top & EXPERIMENTS_MAY_NOT_IMPORT)
