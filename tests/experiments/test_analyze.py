@@ -97,6 +97,11 @@ def test_point_row_columns_and_values():
     base_row = point_row(Point(index=BASE, label="base"), factors, sc, base_res, base_res,
                          capacity_check(sc))
     assert base_row["B cycle (x base)"] == 1.0
+    absolute = [Factor(name="B mean", keys=("stations.B.cycle_time",), levels=(30.0,), unit="s"),
+                Factor(name="A buffer", keys=("stations.A.buffer_after",), levels=(3,))]
+    base_abs = point_row(Point(index=BASE, label="base"), absolute, sc, base_res, base_res,
+                         capacity_check(sc))
+    assert (base_abs["B mean"], base_abs["A buffer"]) == (36.0, 1)  # the base's own values
     assert base_row["delta_annual_mean"] == 0 and base_row["delta_annual_ci_low"] == 0
 
 

@@ -131,3 +131,19 @@ def test_stochastic_bottleneck_candidates_outrank_the_rest():
         # 15 % of the gain for B −5 %; unpaired it would be wider than the gain itself)
         assert (r["gain_ci_high"] - r["gain_ci_low"]) / 2 < 0.5 * r["gain_mean"], r["label"]
         assert r["gain_ci_low"] > max(o["gain_mean"] for o in others), r["label"]
+
+
+def test_station_names_that_read_as_paths():
+    """Stations named with a '.' or with digits only are addressed by index in the overrides
+    (a dotted key could not find them by name), so they get their candidates too, and each
+    changes the station it names."""
+    base = scenario([{"name": "OP.10", "cycle_time": 30, "buffer_after": 1},
+                     {"name": "0", "cycle_time": 40}], horizon="1 d")
+    cands = candidates(base)
+    assert [(x.station, x.kind) for x in cands][:4] == [
+        ("OP.10", "cycle_time"), ("OP.10", "cycle_time"), ("OP.10", "servers"), ("OP.10", "buffer")]
+    assert [x.kind for x in cands if x.station == "0"] == ["cycle_time", "cycle_time", "servers"]
+    for x in cands:
+        sc = candidate_scenario(base, x)
+        changed = [st.name for st, b in zip(sc.stations, base.stations) if st != b]
+        assert changed == [x.station], x.label
