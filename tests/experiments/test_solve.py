@@ -12,7 +12,7 @@ import pytest
 from linesim.experiments.solve import SolveError, p_standard_error, solve
 from linesim.simulate import run_replication
 
-from ._inprocess import evaluate, exp, scenario
+from ._inprocess import evaluate, scenario
 
 DAY_S = 86_400
 
@@ -134,3 +134,27 @@ def test_max_evals_stops_unconverged():
               max_evals=4)
     assert not r.converged and len(r.evaluations) == 4
     assert r.low <= 64 <= r.high and math.isfinite(r.width)
+
+
+def test_distribution_key_is_scaled_to_the_mean_asked():
+    """``stations.X.cycle_time`` of a normal (mean 60 s, sd 6 s) is searched by its mean: each
+    evaluated scenario holds the same shape scaled to the value (sd/mean stays 0.1), not a
+    constant; ``.cycle_time.mean`` sets the mean alone."""
+    seen = []
+
+    def fake(scenarios):
+        for sc in scenarios:
+            seen.append(sc.stations[0].cycle_time)
+        return [[SimpleNamespace(replication=r,
+                                 annual_output=31_536_000 / sc.stations[0].cycle_time.mean)
+                 for r in range(2)] for sc in scenarios]
+
+    sc = scenario([{"name": "A", "cycle_time": {"dist": "normal", "mean": 60, "sd": 6}}],
+                  target={"annual_output": 500_000, "confidence": 0.9})
+    r = solve(sc, "stations.A.cycle_time", fake, lo=50, hi=80, tol=0.01)
+    assert r.low <= 63.072 <= r.high
+    assert all(d.dist == "normal" and d.sd == pytest.approx(0.1 * d.mean) for d in seen)
+    assert sorted(d.mean for d in seen)[0] == pytest.approx(50)
+    seen.clear()
+    solve(sc, "stations.A.cycle_time.mean", fake, lo=50, hi=80, tol=0.01)
+    assert all(d.sd == 6 for d in seen)
