@@ -70,6 +70,28 @@ def bottleneck(results: Sequence[RunResult]) -> Optional[str]:
     return next(n for n in names if counts[n] == top)
 
 
+def _value_at(scenario: Scenario, key: str) -> Any:
+    """The value of a factor's key in a point's scenario (for the base point, which has no
+    level of its own): a number, a constant's value or a distribution's mean; else None."""
+    node: Any = scenario.resolved()
+    for part in key.split("."):
+        if isinstance(node, list):
+            if part.isdigit() and int(part) < len(node):  # as loader.set_dotted reads it
+                node = node[int(part)]
+            else:
+                hit = [x for x in node if isinstance(x, dict) and x.get("name") == part]
+                node = hit[-1] if hit else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
+        if node is None:
+            return None
+    if isinstance(node, dict):
+        node = node.get("value", node.get("mean"))
+    return node if isinstance(node, (int, float)) and not isinstance(node, bool) else None
+
+
 def _ci(interval: dict, side: int) -> Optional[float]:
     ci = interval.get("ci95")
     return None if ci is None else float(ci[side])
@@ -88,7 +110,7 @@ def point_row(point: Point, factors: Sequence[Factor], scenario: Scenario,
     thr = t_interval([r.throughput_per_h for r in results])
     row: dict[str, Any] = {"point": point.index, "label": point.label}
     for f in factors:
-        row[f.column] = point.value(f.name, 1.0 if f.relative else None)
+        row[f.column] = point.value(f.name, 1.0 if f.relative else _value_at(scenario, f.keys[0]))
     d_annual = paired(results, base_results, "annual_output")
     d_thr = paired(results, base_results, "throughput_per_h")
     target = scenario.target

@@ -68,28 +68,29 @@ def _proposals(scenario: Scenario) -> list[tuple[str, Optional[str], str, tuple]
     """(kind, station, label, overrides) in a fixed order: stations in list order, then shifts."""
     out = []
     succ = scenario.successors()
-    for st in scenario.stations:
+    for i, st in enumerate(scenario.stations):
         name = st.name
+        ref = _station_ref(i, name)
         for k in CYCLE_SCALES:
             out.append(("cycle_time", name, f"{name}: cycle time {_pct(k)}",
-                        ((f"stations.{name}.cycle_time", k, True),)))
+                        ((f"stations.{ref}.cycle_time", k, True),)))
         out.append(("servers", name, f"{name}: one more server ({st.servers + 1})",
-                    ((f"stations.{name}.servers", st.servers + 1, False),)))
+                    ((f"stations.{ref}.servers", st.servers + 1, False),)))
         if st.failures is not None:
             if st.failures.availability is not None:
                 a = round(st.failures.availability + AVAILABILITY_STEP, 12)
                 if a < 1:
                     out.append(("availability", name,
                                 f"{name}: availability +1 point ({a * 100:.4g}%)",
-                                ((f"stations.{name}.failures.availability", a, False),)))
+                                ((f"stations.{ref}.failures.availability", a, False),)))
             else:
                 out.append(("mttr", name, f"{name}: MTTR {_pct(MTTR_SCALE)}",
-                            ((f"stations.{name}.failures.mttr", MTTR_SCALE, True),)))
+                            ((f"stations.{ref}.failures.mttr", MTTR_SCALE, True),)))
         if succ[name] and st.conveyor is None and st.buffer_after != UNLIMITED:
             for step in BUFFER_STEPS:
                 size = st.buffer_after + step
                 out.append(("buffer", name, f"buffer after {name}: +{step} ({size} places)",
-                            ((f"stations.{name}.buffer_after", size, False),)))
+                            ((f"stations.{ref}.buffer_after", size, False),)))
     cal = scenario.calendar
     if isinstance(cal, ShiftCalendar) and cal.shifts_per_day < 3 and (
             (cal.shifts_per_day + 1) * cal.shift_length <= DAY + 1e-9):
@@ -97,6 +98,12 @@ def _proposals(scenario: Scenario) -> list[tuple[str, Optional[str], str, tuple]
         out.append(("shift", None, f"one more shift ({n} × {cal.shift_length / HOUR:g} h a day)",
                     (("calendar.shifts_per_day", n, False),)))
     return out
+
+
+def _station_ref(i: int, name: str) -> str:
+    """The station in a dotted key: by name, as ``--set`` takes it; by index where the name
+    could not be read back (it holds a '.', or is all digits and would be read as an index)."""
+    return str(i) if "." in name or name.isdigit() else name
 
 
 def candidate_scenario(base: Scenario, candidate: Point) -> Scenario:
