@@ -106,15 +106,19 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
 
+    ran: list[RunResult] = []
+
     def manifest(status: str, error: Optional[str]) -> Callable[[Path], None]:
         return lambda where: write_manifest(
             where, scenario, source=str(plan.source), status=status, started=started,
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            wall_s=time.perf_counter() - t0, jobs=jobs, error=error)
+            wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran))
 
     try:
-        results = replicate.run_replications(scenario, jobs, progress=progress)
+        results = run_until_precise(scenario, jobs, progress=progress, into=ran)
         summary = summarize(scenario, results, cap)
+        if scenario.run.precision is not None:
+            summary["precision"] = precision_summary(scenario, results)
         try:
             write_run(folder.work, scenario, results, summary)
             if charts:
@@ -142,6 +146,51 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         folder.abort(manifest("failed", f"{type(exc).__name__}: {exc}"))
         raise
     return summary
+
+
+def run_until_precise(scenario: Scenario, jobs: Optional[int] = None,
+                      progress: Optional[Callable[[RunResult], None]] = None,
+                      into: Optional[list[RunResult]] = None) -> list[RunResult]:
+    """The run's replications. Without ``run.precision``: all ``run.replications`` of them
+    (``replicate.run_replications``). With it: in batches, as
+    ``experiments.analyze.more_replications`` decides from the annual outputs so far (2 first,
+    then towards the n the current spread asks for, at most doubling, never above
+    ``run.replications``), until the 95% interval's half-width is within the precision × the
+    mean. The decisions depend on results only, so the count is the same whatever ``jobs`` is.
+    ``into`` (if given) receives every finished replication as batches end."""
+    from .experiments.analyze import more_replications
+
+    results: list[RunResult] = [] if into is None else into
+    precision = scenario.run.precision
+    if precision is None:
+        results.extend(replicate.run_replications(scenario, jobs, progress=progress))
+        return results
+    maximum = scenario.run.replications
+    while True:
+        want = more_replications([r.annual_output for r in results], None, precision, maximum)
+        if want <= len(results):
+            return results
+        results.extend(replicate.run_replications(scenario, jobs, progress=progress,
+                                                  indices=range(len(results), want)))
+
+
+def precision_summary(scenario: Scenario, results: list[RunResult]) -> dict:
+    """What a run with ``run.precision`` reports: the precision asked, the maximum and the
+    replications run, whether it was met and the half-width reached (share of the mean)."""
+    from .estimate import half_width, t_interval
+    from .experiments.analyze import precision_met
+
+    annual = [r.annual_output for r in results]
+    interval = t_interval(annual)
+    hw = half_width(interval)
+    mean = abs(interval["mean"])
+    return {
+        "asked": scenario.run.precision,
+        "max_replications": scenario.run.replications,
+        "replications": len(results),
+        "met": precision_met(annual, None, scenario.run.precision),
+        "half_width_share": (hw / mean) if mean > 0 and hw != float("inf") else None,
+    }
 
 
 def _write_charts(where: Path, summary: dict, replications, notice) -> None:

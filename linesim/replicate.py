@@ -31,13 +31,18 @@ def default_jobs(replications: int) -> int:
 
 
 def run_replications(scenario: Scenario, jobs: Optional[int] = None,
-                     progress: Optional[Callable[[RunResult], None]] = None) -> list[RunResult]:
-    """All ``scenario.run.replications`` replications; ``progress`` is called as each ends."""
-    n = scenario.run.replications
+                     progress: Optional[Callable[[RunResult], None]] = None, *,
+                     indices: Optional[range] = None) -> list[RunResult]:
+    """All ``scenario.run.replications`` replications (or those of ``indices``, for a run that
+    adds replications in batches); ``progress`` is called as each ends."""
+    todo = range(scenario.run.replications) if indices is None else indices
+    n = len(todo)
+    if n == 0:
+        return []
     jobs = default_jobs(n) if jobs is None else max(1, min(jobs, n))
     results: list[RunResult] = []
     with ProcessPool(jobs) as pool:
-        for result in pool.imap_unordered(run_replication, ((scenario, r) for r in range(n))):
+        for result in pool.imap_unordered(run_replication, ((scenario, r) for r in todo)):
             results.append(result)
             if progress:
                 progress(result)

@@ -163,7 +163,7 @@ def output_size_estimate(scenario: Scenario) -> int:
 
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
                    started: str, finished: str, wall_s: float, jobs: int,
-                   error: str | None = None) -> None:
+                   error: str | None = None, replications_run: int | None = None) -> None:
     """The manifest, written last: ``status`` is ok for a complete run folder, failed or
     interrupted for partial output kept aside; ``files`` lists what the folder holds."""
     files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
@@ -187,4 +187,8 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "platform": platform.platform(),
         "files": files,
     }
+    if scenario.run.precision is not None:  # replications added until precise: how many ran
+        manifest["precision"] = scenario.run.precision
+        manifest["max_replications"] = scenario.run.replications
+        manifest["replications"] = replications_run
     write_text(folder / "manifest.json", dumps_json(manifest))

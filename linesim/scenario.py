@@ -475,6 +475,10 @@ class RunSpec(_Frozen):
     horizon: PosDuration = YEAR
     replications: Annotated[int, Field(ge=1, le=100000, strict=True)] = 10
     seed: Annotated[int, Field(ge=0, strict=True)] = 12345
+    # Optional relative precision ("0.5%"): replications are added in batches until the 95%
+    # interval's half-width is within this share of the mean; ``replications`` is the maximum.
+    precision: Optional[Annotated[float, BeforeValidator(parse_probability),
+                                  Field(gt=0, lt=1)]] = None
 
 
 class Target(_Frozen):
