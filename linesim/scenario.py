@@ -16,7 +16,6 @@ import unicodedata
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,

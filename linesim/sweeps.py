@@ -42,6 +42,9 @@ class Sweep:
 
 
 def _factors(store: Store) -> list[Factor]:
+    recorded = store.factors()
+    if recorded is not None:
+        return recorded
     names: dict[str, None] = {}
     for index in store.point_indices():
         point, _ = store.point(index)

@@ -102,15 +102,16 @@ def point_row(point: Point, factors: Sequence[Factor], scenario: Scenario,
               capacity: CapacityCheck) -> dict:
     """One row of points.csv (``point_columns(factors)``), from the point's replications, the
     base point's (for the paired differences; the base point's own deltas are 0) and the
-    capacity arithmetic of the point's scenario. Intervals that need 2 replications are None."""
-    if not results:
-        raise ValueError(f"point {point.index} has no replications")
-    results = sorted(results, key=lambda r: r.replication)
-    annual = t_interval([r.annual_output for r in results])
-    thr = t_interval([r.throughput_per_h for r in results])
+    capacity arithmetic of the point's scenario. Intervals that need 2 replications are None; a
+    point with no replication yet (an interrupted sweep) has its factors and nothing else."""
     row: dict[str, Any] = {"point": point.index, "label": point.label}
     for f in factors:
         row[f.column] = point.value(f.name, 1.0 if f.relative else _value_at(scenario, f.keys[0]))
+    if not results:
+        return {**{c: None for c in point_columns(factors)}, **row, "replications": 0}
+    results = sorted(results, key=lambda r: r.replication)
+    annual = t_interval([r.annual_output for r in results])
+    thr = t_interval([r.throughput_per_h for r in results])
     d_annual = paired(results, base_results, "annual_output")
     d_thr = paired(results, base_results, "throughput_per_h")
     target = scenario.target

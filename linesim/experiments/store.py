@@ -30,6 +30,7 @@ depend on dict order or on how the YAML was written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -41,7 +42,7 @@ from .. import __version__
 from ..scenario import Scenario
 from ..simulate import RunResult
 from ..streams import SCHEME_VERSION
-from .core import Point
+from .core import Factor, Point
 
 STORE_FILE = "sweep.sqlite"
 STORE_FILES = [STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm", f"{STORE_FILE}-journal"]
@@ -207,6 +208,22 @@ class Store:
 
     def definition(self) -> dict:
         return json.loads(self.meta()["definition"])
+
+    def set_factors(self, factors: Iterable[Factor]) -> None:
+        """Record the sweep's factors (names, keys, units), so that a reader of the folder
+        (``linesim.sweeps.load``, ``export``) builds the very rows the sweep wrote."""
+        rows = [dataclasses.asdict(f) for f in factors]
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                               ("factors", canonical_json(rows)))
+
+    def factors(self) -> Optional[list[Factor]]:
+        """The recorded factors (None for a store written before they were recorded)."""
+        raw = self.meta().get("factors")
+        if raw is None:
+            return None
+        return [Factor(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
+                for row in json.loads(raw)]
 
     def add_points(self, points: Iterable[tuple[Point, Scenario]], shown: Optional[str] = None) -> None:
         """Record every point (once); on resume each must equal the stored one."""

@@ -30,22 +30,20 @@ import io
 import platform
 import sys
 import time
-from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import yaml
 
-from .. import estimate
 from ..capacity import capacity_check
 from ..results import MANIFEST, REPLICATION_COLUMNS, atomic_write, dumps_json, versions, write_text
 from ..scenario import Scenario
-from ..simulate import RunResult
 from ..streams import SCHEME_VERSION
-from .core import BASE, POINT_COLUMNS_HEAD, POINT_COLUMNS_TAIL, Factor, Point
+from . import analyze
+from .core import BASE, Factor, Point
 from .execute import Task
 from ..runfolder import InPlaceFolder
 from .store import STORE_FILES, Store
@@ -117,9 +115,9 @@ def opened(folder: Path, definition: dict, base: Scenario, *, resume: bool,
 def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, folder: Path, *,
               definition: dict, max_reps: int, factors: Optional[Sequence[Factor]] = None,
               precision: Optional[float] = None,
-              more_replications: Optional[MoreReplications] = None,
+              more_replications: Optional[MoreReplications] = analyze.more_replications,
               progress: Optional[Callable[[Progress], None]] = None,
-              point_row: Optional[PointRow] = None,
+              point_row: Optional[PointRow] = analyze.point_row,
               manifest: Optional[dict] = None) -> SweepOutcome:
     """Run the sweep's missing replications on ``executor`` (entered here) into ``store``, then
     write ``folder``'s tables and manifest. ``definition`` is the resolved sweep definition
@@ -134,6 +132,7 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
     if BASE not in scenarios:
         raise ValueError("the points must include the base point 0")
     store.add_points(points)
+    store.set_factors(factors)
     maximum = len(scenarios) * max_reps
     resumed = store.count()
     state = {"done": resumed, "run": 0, "batch": 0}
@@ -236,15 +235,14 @@ def _factors_of(points: Sequence[tuple[Point, Scenario]]) -> list[Factor]:
     return [Factor(name=n, keys=(n,)) for n in names]
 
 
-def point_columns(factors: Sequence[Factor]) -> list[str]:
-    return [*POINT_COLUMNS_HEAD, *(f.column for f in factors), *POINT_COLUMNS_TAIL]
+point_columns = analyze.point_columns
 
 
 def point_rows(store: Store, factors: Sequence[Factor], point_row: Optional[PointRow] = None,
                capacities: Optional[dict] = None) -> Iterator[dict]:
     """One row per point (index order), computed from the store one point at a time.
     ``capacities`` (point → capacity check) caches the arithmetic between batches."""
-    row_of = point_row or _placeholder_point_row
+    row_of = point_row or analyze.point_row
     base_results = store.results(BASE)
     for point, scenario in store.points():
         results = base_results if point.index == BASE else store.results(point.index)
@@ -332,46 +330,6 @@ def _write_manifest(folder: Path, store: Store, status: str, error: Optional[str
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-# -- placeholder for analyze.point_row (the lead switches to it) --------------------------------
-def _placeholder_point_row(point: Point, factors: Sequence[Factor], scenario: Scenario,
-                           results: list[RunResult], base_results: list[RunResult],
-                           capacity: Any) -> dict:
-    """A minimal points.csv row until ``analyze.point_row`` lands: means and t-intervals of
-    annual output and throughput, P(target), and paired differences to the base point over the
-    replications both have."""
-    row: dict[str, Any] = {c: None for c in point_columns(factors)}
-    values = dict(point.values)
-    row.update({"point": point.index, "label": point.label, "replications": len(results)})
-    for f in factors:
-        row[f.column] = values.get(f.name)
-    if not results:
-        return row
-    annual = [r.annual_output for r in results]
-    tput = [r.throughput_per_h for r in results]
-    for name, xs in (("annual", annual), ("throughput", tput)):
-        ci = estimate.t_interval(xs)
-        row[f"{name}_mean"] = ci["mean"]
-        row[f"{name}_ci_low"], row[f"{name}_ci_high"] = ci["ci95"] or (None, None)
-        if name == "annual":
-            row["annual_sd"] = ci["std"]
-    if scenario.target is not None:
-        row["p_target"] = estimate.prob_at_least(annual, scenario.target.annual_output)
-        row["reps_reaching"] = sum(a >= scenario.target.annual_output for a in annual)
-    base = {r.replication: r for r in base_results}
-    pairs = [(base[r.replication], r) for r in results if r.replication in base]
-    if pairs:
-        for name, attr in (("annual", "annual_output"), ("throughput", "throughput_per_h")):
-            d = estimate.paired_difference([getattr(b, attr) for b, _ in pairs],
-                                           [getattr(x, attr) for _, x in pairs])
-            row[f"delta_{name}_mean"] = d["mean"]
-            row[f"delta_{name}_ci_low"], row[f"delta_{name}_ci_high"] = d["ci95"] or (None, None)
-    if capacity is not None:
-        row["ceiling_per_year"] = capacity.ceiling_per_year
-    names = Counter(r.bottleneck for r in results if r.bottleneck)
-    row["bottleneck"] = min(names, key=lambda n: (-names[n], n)) if names else None
-    return row
 
 
 __all__ = ["run_sweep", "write_tables", "replications_frame", "point_rows", "point_columns",
