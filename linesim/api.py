@@ -13,6 +13,7 @@ incomplete). ``run_scenario``: replications, summary, tables, charts, manifest l
 from __future__ import annotations
 
 import errno
+import math
 import time
 import warnings
 from collections import defaultdict
@@ -223,3 +224,246 @@ def interrupted_report(plans: list[Planned]) -> list[str]:
             lines.append(f"{f.path}: {'' if ran else 'not run, '}{before}"
                          + (f"; partial output in {f.kept}" if f.kept else ""))
     return lines
+
+
+# -- experiments: sweep, improve, solve ------------------------------------------------------------
+# The commands' work as plain calls (the CLI parses and prints): an executor chosen from the
+# options, the experiment folder (locked, its SQLite store open: every replication committed as it
+# lands, so an interrupted sweep, improve or solve resumes with --resume), the run, the tables,
+# charts and exports. Improve and solve are sweeps too: their points are the candidates, or the
+# solver's evaluations, so they get the store, resume and Dask for free.
+@dataclass
+class ExperimentOutcome:
+    folder: Path
+    outcome: object  # experiments.sweep.SweepOutcome of the last run_sweep
+    points: object = None  # pandas DataFrame (points.csv) for a sweep
+    ranking: object = None  # list of improve rows
+    solved: object = None  # solve.SolveResult
+    charts: list = None  # paths
+    exported: list = None  # paths
+
+
+def executor(jobs: Optional[int] = None, scheduler: Optional[str] = None,
+             dask_local: Optional[int] = None, tasks: Optional[int] = None):
+    """The executor the options ask for: a Dask cluster at ``scheduler``, a local Dask cluster of
+    ``dask_local`` workers, else local processes (``jobs``, default: cores, at most ``tasks``)."""
+    from .experiments.execute import Dask, Local
+
+    if scheduler and dask_local:
+        raise FolderRefused("error: give either --scheduler or --dask-local, not both")
+    if scheduler:
+        return Dask(address=scheduler)
+    if dask_local:
+        return Dask(local_workers=dask_local)
+    n = jobs or replicate.default_jobs(tasks or 1)
+    return Local(max(1, min(n, tasks)) if tasks else n)
+
+
+def _chart_notices(write, notice) -> list:
+    """Call ``write()`` (a chart writer); a ChartFontWarning goes to ``notice``."""
+    from .charts import ChartFontWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ChartFontWarning)
+        out = write()
+    for w in caught:
+        if notice is not None and issubclass(w.category, ChartFontWarning):
+            notice(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out
+
+
+def _experiment(points, folder: Path, definition: dict, base: Scenario, *, option: str,
+                resume: bool, executor_, max_reps: int, factors, precision=None, progress=None,
+                manifest=None, extra_files=()):
+    from .experiments import sweep as sw
+
+    with sw.opened(folder, definition, base, resume=resume, option=option,
+                   extra_files=extra_files) as store:
+        outcome = sw.run_sweep(points, executor_, store, folder, definition=definition,
+                               max_reps=max_reps, factors=factors, precision=precision,
+                               progress=progress, manifest=manifest)
+        return outcome, store.notices
+
+
+def sweep_meta(plan) -> dict:
+    """What the sweep charts and tables need beside points.csv."""
+    sweep = plan.sweep
+    base = sweep.base
+    levels = plan.base_levels()
+    design = sweep.spec.design
+    return {
+        "name": sweep.name, "unit": base.unit,
+        "design": design.model_dump(mode="json", exclude_none=True) if hasattr(design, "model_dump")
+        else design,
+        "target": ({"annual_output": base.target.annual_output,
+                    "confidence": base.target.confidence} if base.target else None),
+        "factors": [{"name": f.name, "column": f.column, "unit": f.unit, "relative": f.relative,
+                     "base": levels.get(f.name)} for f in sweep.factors],
+    }
+
+
+def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor_, charts: bool,
+                      export: Optional[str], source: str, progress=None,
+                      notice=None) -> ExperimentOutcome:
+    """A planned sweep (``points.plan_sweep``) run into ``folder``: store, tables, charts
+    (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for."""
+    import pandas as pd
+
+    from . import sweeps
+    from .experiments import analyze, spec
+    from .experiments.sweep import add_files_to_manifest
+    from .results import atomic_write
+
+    sweep = plan.sweep
+    outcome, notices = _experiment(
+        list(plan.points), folder, spec.resolved(sweep), sweep.base, option=option, resume=resume,
+        executor_=executor_, max_reps=sweep.max_replications, factors=sweep.factors,
+        precision=sweep.precision, progress=progress,
+        manifest={"name": sweep.name, "source": source}, extra_files=CHART_FILES)
+    for line in notices:
+        if notice:
+            notice(line)
+    points = pd.read_csv(folder / "points.csv")
+    written: list[Path] = []
+    morris = None
+    design = plan.design
+    if design.kind == "morris" and design.morris_sample is not None:
+        means = points.sort_values("point")["annual_mean"].tolist()[1:]
+        morris = analyze.morris_indices(design.morris_problem, design.morris_sample, means,
+                                        num_levels=design.morris_levels or 4)
+        atomic_write(folder / "morris.csv",
+                     lambda f: f.write(morris.to_csv(index=False, lineterminator="\n")))
+        written.append(folder / "morris.csv")
+    paths: list[Path] = []
+    if charts:
+        from .experiments.charts import write_sweep_charts
+
+        paths = _chart_notices(lambda: write_sweep_charts(folder, points, sweep_meta(plan),
+                                                          morris=morris), notice)
+    exported = sweeps.export(folder, export) if export else []
+    add_files_to_manifest(folder, [p.name for p in [*written, *paths, *exported]])
+    return ExperimentOutcome(folder, outcome, points=points, charts=paths, exported=exported)
+
+
+# Files an experiment folder may hold beside the sweep's own (charts of any design, exports).
+CHART_FILES = ("response.png", "heatmap.png", "tornado.png", "scatter.png", "morris.png",
+               "improve.png", "solve.png", "morris.csv", "improve.csv", "solve.json")
+
+
+def _candidate_points(base: Scenario):
+    from .experiments.core import Point
+    from .experiments.improve import candidate_scenario, candidates
+
+    cands = candidates(base)
+    return cands, [(Point(0, "base"), base), *((c, candidate_scenario(base, c)) for c in cands)]
+
+
+def run_improve_command(base: Scenario, folder: Path, *, option: str, resume: bool, executor_,
+                        charts: bool, source: str, progress=None,
+                        notice=None) -> ExperimentOutcome:
+    """``linesim improve``: every candidate change and the base under common random numbers,
+    ranked by the paired gain in annual output (``improve.csv``, ``improve.png``)."""
+    import pandas as pd
+
+    from .experiments.improve import IMPROVE_COLUMNS, improvement_rows
+    from .experiments.sweep import add_files_to_manifest
+    from .experiments.store import Store
+    from .results import atomic_write
+
+    cands, points = _candidate_points(base)
+    definition = {"kind": "improve", "scenario": base.name,
+                  "candidates": [{"label": c.label, "overrides": [list(o) for o in c.overrides]}
+                                 for c in cands]}
+    outcome, notices = _experiment(points, folder, definition, base, option=option, resume=resume,
+                                   executor_=executor_, max_reps=base.run.replications,
+                                   factors=[], progress=progress,
+                                   manifest={"name": f"{base.name} improve", "source": source},
+                                   extra_files=CHART_FILES)
+    for line in notices:
+        if notice:
+            notice(line)
+    with Store.read(folder) as store:
+        results = [store.results(i) for i in range(len(points))]
+    rows = improvement_rows(base, cands, results)
+    for row in rows:  # no NaN/inf in the table (None instead)
+        for k, v in row.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                row[k] = None
+    ranking = pd.DataFrame(rows, columns=IMPROVE_COLUMNS)
+    atomic_write(folder / "improve.csv",
+                 lambda f: f.write(ranking.to_csv(index=False, lineterminator="\n")))
+    paths: list[Path] = []
+    if charts:
+        from .experiments.charts import write_improve_chart
+
+        paths = [_chart_notices(lambda: write_improve_chart(folder, ranking, improve_meta(base)),
+                                notice)]
+    add_files_to_manifest(folder, ["improve.csv", *(p.name for p in paths)])
+    return ExperimentOutcome(folder, outcome, ranking=ranking, charts=paths)
+
+
+def improve_meta(base: Scenario) -> dict:
+    return {"name": base.name, "unit": base.unit,
+            "target": ({"annual_output": base.target.annual_output,
+                        "confidence": base.target.confidence} if base.target else None)}
+
+
+def run_solve_command(base: Scenario, key: str, folder: Path, *, option: str, resume: bool,
+                      executor_, charts: bool, source: str, lo=None, hi=None, tol=None,
+                      integer=None, max_evals: int = 30, progress=None,
+                      notice=None) -> ExperimentOutcome:
+    """``linesim solve``: stochastic bisection on ``key`` (``solve.solve``), every evaluation a
+    point of the folder's store (replications 0..n−1 of each: common random numbers), so an
+    interrupted solve resumes where it stopped. Writes ``solve.json`` and ``solve.png``."""
+    from .experiments import solve as slv
+    from .experiments.core import Point
+    from .experiments.store import Store
+    from .experiments.sweep import add_files_to_manifest
+    from .results import atomic_write, dumps_json
+
+    points: list = [(Point(0, "base"), base)]
+    definition = {"kind": "solve", "scenario": base.name, "key": key, "lo": lo, "hi": hi,
+                  "tol": tol, "integer": integer, "max_evals": max_evals}
+    state = {"outcome": None}
+
+    def evaluate(scenarios):
+        first = len(points)
+        for j, sc in enumerate(scenarios):
+            points.append((Point(first + j, f"evaluation {first + j}"), sc))
+        state["outcome"], notices = _experiment(
+            points, folder, definition, base, option=option, resume=True, executor_=executor_,
+            max_reps=base.run.replications, factors=[], progress=progress,
+            manifest={"name": f"{base.name} solve {key}", "source": source},
+            extra_files=CHART_FILES)
+        with Store.read(folder) as store:
+            return [store.results(first + j) for j in range(len(scenarios))]
+
+    # Opened once first: an earlier solve in the folder is refused unless --resume; every
+    # evaluation then resumes what this one started.
+    from .experiments import sweep as sw
+
+    with sw.opened(folder, definition, base, resume=resume, option=option,
+                   extra_files=CHART_FILES):
+        pass
+    result = slv.solve(base, key, evaluate, lo=lo, hi=hi, integer=integer, tol=tol,
+                       max_evals=max_evals)
+    data = {**result.to_dict(), "unit": "s" if _is_duration(base, key) else ""}
+    atomic_write(folder / "solve.json", lambda f: f.write(dumps_json(data)))
+    paths: list[Path] = []
+    if charts:
+        from .experiments.charts import write_solve_chart
+
+        paths = [_chart_notices(lambda: write_solve_chart(folder, data, name=base.name), notice)]
+    add_files_to_manifest(folder, ["solve.json", *(p.name for p in paths)])
+    return ExperimentOutcome(folder, state["outcome"], solved=data, charts=paths)
+
+
+def _is_duration(base: Scenario, key: str) -> bool:
+    from .experiments.spec import DISTRIBUTION, DURATION, key_kind
+
+    try:
+        return key_kind(key) in (DURATION, DISTRIBUTION)
+    except Exception:  # noqa: BLE001 - a label only
+        return False

@@ -165,6 +165,295 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
         click.echo(dumps_json(summaries[0] if len(summaries) == 1 else summaries), nl=False)
 
 
+# -- experiments: sweep, improve, solve ------------------------------------------------------------
+def _experiment_options(f):
+    """Options every experiment command shares (output folder, executor, resume, charts)."""
+    for option in reversed([
+        click.option("--out", type=click.Path(path_type=Path), help="Experiment folder."),
+        click.option("--results-dir", type=click.Path(path_type=Path), default=Path("results"),
+                     show_default=True, help="Root of folders: <results-dir>/<name>/."),
+        click.option("--replications", "-n", type=int,
+                     help="Replications per point (the maximum with --precision)."),
+        click.option("--seed", type=int, help="Override run.seed."),
+        click.option("--horizon", help="Override run.horizon (e.g. '30 d')."),
+        click.option("--warmup", help="Override run.warmup (e.g. '8 h')."),
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Override a key of the (base) scenario by dotted path (repeatable)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1),
+                     help="Local worker processes [default: cores]."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT",
+                     help="Run the replications on this Dask cluster."),
+        click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
+                     help="Start a local Dask cluster of N workers for the replications."),
+        click.option("--resume", is_flag=True,
+                     help="Continue an interrupted run of the same experiment in its folder."),
+        click.option("--no-charts", is_flag=True, help="Skip the PNG charts."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _run_overrides(replications, seed, horizon, warmup) -> dict:
+    return {k: v for k, v in (("replications", replications), ("seed", seed),
+                               ("horizon", horizon), ("warmup", warmup)) if v is not None}
+
+
+class _Ticker:
+    """Progress of an experiment's replications: a bar with the time left in a terminal, a plain
+    line every ``every`` seconds otherwise (logs, CI, notebooks)."""
+
+    def __init__(self, err: Console, label: str, every: float = 10.0):
+        self.err, self.label, self.every = err, label, every
+        self.bar = None
+        self.task = None
+        self.t0 = None
+        self.last = 0.0
+
+    def __enter__(self):
+        import time
+
+        from rich.progress import TimeRemainingColumn
+
+        self.t0 = self.last = time.monotonic()
+        if self.err.is_terminal:
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                                console=self.err, transient=True)
+            self.bar.__enter__()
+            self.task = self.bar.add_task(self.label, total=None)
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, p) -> None:
+        import time
+
+        if self.bar is not None:
+            self.bar.update(self.task, completed=p.done, total=p.total)
+            return
+        now = time.monotonic()
+        if now - self.last < self.every and p.done < p.total:
+            return
+        self.last = now
+        rate = (p.done - p.resumed) / (now - self.t0) if now > self.t0 else 0.0
+        left = f", about {_minutes((p.total - p.done) / rate)} left" if rate > 0 else ""
+        _say(self.err, f"{self.label}: {p.done}/{p.total} replications, "
+                       f"{_minutes(now - self.t0)} elapsed{left}")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def _experiment_errors(err: Console):
+    """Refusals of an experiment (folder, store, executor, solver): exit 2; interrupts: 128+sig."""
+    import contextlib
+
+    from . import api
+    from .experiments.execute import ExecutorError
+    from .experiments.solve import SolveError
+    from .experiments.store import StoreRefused
+    from .lifecycle import exit_status
+
+    @contextlib.contextmanager
+    def handler():
+        try:
+            with api.termination_as_interrupt():
+                yield
+        except (api.FolderRefused, StoreRefused, ExecutorError) as exc:
+            for line in exc.lines:
+                _say(err, line)
+            sys.exit(EXIT_BAD_INPUT)
+        except SolveError as exc:
+            _say(err, f"error {exc}")
+            sys.exit(EXIT_BAD_INPUT)
+        except (ImportError, ValueError) as exc:  # --export parquet without pyarrow, bad format
+            _say(err, f"error {exc}")
+            sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt as exc:
+            _say(err, (f"interrupted ({exc})" if str(exc) else "interrupted")
+                 + "; what finished is kept: run the same command with --resume to continue")
+            sys.exit(exit_status(exc))
+
+    return handler()
+
+
+def _folder(out, results_dir, name) -> tuple[Path, str]:
+    return (out, "--out") if out is not None else (results_dir / name, "--results-dir")
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--vary", multiple=True, metavar="KEY=VALUES",
+              help="Sweep a scenario without a file: KEY=40 s,45 s | 40s..50s:1s | 40s..50s/11 | "
+                   "x0.9,1,1.1 (repeatable: a grid of the factors).")
+@click.option("--design", help="With --vary: grid (default), one_at_a_time, latin_hypercube, "
+                               "morris.")
+@click.option("--name", help="With --vary: the sweep's name (default: <scenario>-sweep).")
+@click.option("--precision", help="Add replications until each 95% interval is within this "
+                                  "share, e.g. 0.5% (--replications is then the maximum).")
+@click.option("--export", type=click.Choice(["csv", "parquet"]),
+              help="Also write the tables as CSV or Parquet (points, replications, stations).")
+@_experiment_options
+def sweep(source, vary, design, name, precision, export, out, results_dir, replications, seed,
+          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts) -> None:
+    """Run a sweep file (or a scenario with --vary) under common random numbers."""
+    from . import api
+    from .experiments.points import plan_sweep
+    from .experiments.spec import load_sweep, spec_from_vary
+    from .report import plain, sweep_points_table
+
+    err = Console(stderr=True)
+    con = Console()
+    if not con.is_terminal:
+        con.width = max(con.width, 110)
+    run = _run_overrides(replications, seed, horizon, warmup)
+    if precision is not None:
+        run["precision"] = precision
+    try:
+        overrides = _overrides(None, None, None, None, sets)
+        if vary:
+            loaded = spec_from_vary(source, list(vary), design or "grid", name=name, run=run,
+                                    overrides=overrides)
+        else:
+            if design or name:
+                raise click.UsageError("--design and --name go with --vary (a sweep file has "
+                                       "its own 'design' and 'name')")
+            loaded = load_sweep(source, overrides)
+            if run:
+                loaded = _with_run(loaded, run)
+        plan = plan_sweep(loaded)
+    except ScenarioError as exc:
+        _problems(err, exc)
+    folder, option = _folder(out, results_dir, plan.sweep.name)
+    tasks = len(plan.points) * plan.sweep.max_replications
+    _say(err, f"sweep {plan.sweep.name}: {len(plan.points)} points (point 0 the base) × up to "
+              f"{plan.sweep.max_replications} replications = {tasks:,} replications")
+    with _experiment_errors(err):
+        ex = api.executor(jobs, scheduler, dask_local, tasks)
+        with _Ticker(err, f"{plan.sweep.name}") as tick:
+            done = api.run_sweep_command(
+                plan, folder, option=option, resume=resume, executor_=ex, charts=not no_charts,
+                export=export, source=str(source), progress=tick,
+                notice=lambda s: _say(err, f"warning {plan.sweep.name}: {s}"))
+    con.print(sweep_points_table(done.points, api.sweep_meta(plan), top=10))
+    o = done.outcome
+    if o.precise is False:
+        _say(err, f"warning {plan.sweep.name}: some points did not reach the precision asked "
+                  f"within {plan.sweep.max_replications} replications (see points.csv)")
+    con.print(plain(f"sweep folder: {folder} ({o.run} replications run, {o.resumed} found "
+                    f"from before)"))
+
+
+def _with_run(loaded, run: dict):
+    """A loaded sweep file with command-line run options (they win over the file's run block)."""
+    from .experiments.spec import SweepRun, apply_run
+
+    spec = loaded.spec
+    merged = {**spec.run.model_dump(mode="json", exclude_none=True), **run}
+    try:
+        new_run = SweepRun.model_validate(merged)
+    except Exception as exc:  # noqa: BLE001 - pydantic ValidationError: bad option values
+        raise click.BadParameter(str(exc).splitlines()[-1]) from None
+    spec = spec.model_copy(update={"run": new_run})
+    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, loaded.source))
+
+
+def _problems(err: Console, exc) -> None:
+    from rich.text import Text
+
+    from .report import clean
+
+    for problem in exc.problems:
+        err.print(Text.assemble(("error", "red"), " ", clean(problem)), highlight=False,
+                  soft_wrap=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _one_scenario(path, replications, seed, horizon, warmup, sets, err):
+    sources: list = []
+    loaded = _load_all([path], _overrides(replications, seed, horizon, warmup, sets), err, sources)
+    _preflight(loaded, sources, None, False, err)
+    return loaded[0][1]
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@_experiment_options
+def improve(scenario, out, results_dir, replications, seed, horizon, warmup, sets, jobs,
+            scheduler, dask_local, resume, no_charts) -> None:
+    """What buys the most: every one-at-a-time change a planner would list, ranked by its paired
+    gain in annual output (common random numbers), with the capacity arithmetic beside it."""
+    from . import api
+    from .report import improve_table, plain
+
+    err = Console(stderr=True)
+    con = Console()
+    if not con.is_terminal:
+        con.width = max(con.width, 110)
+    base = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+    folder, option = _folder(out, results_dir, f"{base.name}-improve")
+    with _experiment_errors(err):
+        cands, _points = api._candidate_points(base)
+        tasks = (len(cands) + 1) * base.run.replications
+        _say(err, f"improve {base.name}: {len(cands)} candidate changes and the base × "
+                  f"{base.run.replications} replications = {tasks:,} replications")
+        ex = api.executor(jobs, scheduler, dask_local, tasks)
+        with _Ticker(err, f"{base.name} improve") as tick:
+            done = api.run_improve_command(
+                base, folder, option=option, resume=resume, executor_=ex, charts=not no_charts,
+                source=str(scenario), progress=tick,
+                notice=lambda s: _say(err, f"warning {base.name}: {s}"))
+    con.print(improve_table(done.ranking, api.improve_meta(base), top=20))
+    con.print(plain(f"improve folder: {folder}"))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--target-key", required=True, metavar="KEY",
+              help="The key to solve for, by dotted path: stations.NAME.cycle_time, "
+                   "stations.NAME.servers, stations.NAME.buffer_after, calendar.shifts_per_day.")
+@click.option("--lo", help="Lower end of the range searched (a duration for times).")
+@click.option("--hi", help="Upper end of the range searched.")
+@click.option("--tol", help="Bracket width at which a continuous search stops.")
+@click.option("--max-evals", type=click.IntRange(min=3), default=30, show_default=True)
+@_experiment_options
+def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replications, seed,
+          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts) -> None:
+    """The value of one monotone key at which P(annual >= target) reaches the target confidence."""
+    from . import api
+    from .report import plain, solve_renderable
+    from .units import parse_duration
+
+    err = Console(stderr=True)
+    con = Console()
+    if not con.is_terminal:
+        con.width = max(con.width, 110)
+    base = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+
+    def number(text, option):
+        if text is None:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=option) from None
+
+    bounds = {"lo": number(lo, "--lo"), "hi": number(hi, "--hi"), "tol": number(tol, "--tol")}
+    folder, option = _folder(out, results_dir, f"{base.name}-solve")
+    with _experiment_errors(err):
+        ex = api.executor(jobs, scheduler, dask_local, base.run.replications)
+        with _Ticker(err, f"{base.name} solve") as tick:
+            done = api.run_solve_command(
+                base, target_key, folder, option=option, resume=resume, executor_=ex,
+                charts=not no_charts, source=str(scenario), max_evals=max_evals, progress=tick,
+                notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
+    con.print(solve_renderable(done.solved, name=base.name))
+    con.print(plain(f"solve folder: {folder}"))
+
+
 def _say(err: Console, line: str) -> None:
     from .report import clean
 

@@ -266,7 +266,11 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
     key.add_row("goal", goal)
     key.add_row("fails at", plain(end(fail, "every value tried meets")))
     key.add_row("meets at", plain(end(meet, "no value tried meets")))
-    if fail is not None and meet is not None:
+    if fail is not None and meet is not None and result.get("integer"):
+        key.add_row("answer", plain(f"{level_text(meet, factor)} (the "
+                                    f"{'smallest' if float(meet) > float(fail) else 'largest'} "
+                                    "value that meets)"))
+    elif fail is not None and meet is not None:
         key.add_row("answer", plain(f"between {level_text(fail, factor)} and "
                                     f"{level_text(meet, factor)} (width "
                                     f"{level_text(abs(float(meet) - float(fail)), factor)})"))
@@ -281,8 +285,8 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
                      "—" if _na(e.get("p_se")) else percent(1.96 * e["p_se"]),
                      _n(e.get("n")), _n(e.get("annual_mean"))])
     value = f"value ({factor['unit']})" if factor["unit"] else "value"
-    ev = _table("evaluations (in the order run)", "P(target): share of the replications reaching "
-                "the target; ± 1.96·SE: its approximate 95% interval",
+    ev = _table("evaluations (in the order run)", "P(target): probability that one year reaches the "
+                "target (t predictive, as in a run's verdict); ± 1.96·SE: its approximate 95% interval",
                 ["#", value, "P(target)", "± 1.96·SE", "reps", "annual mean"], rows, left=())
     met = meet is not None
     panel = Panel(key, title=plain(f"{name + ': ' if name else ''}solve {result['key']}"),

@@ -242,10 +242,10 @@ def morris_indices(problem: dict, sample: np.ndarray, outputs: Sequence[float], 
 def rank(rows: Sequence[dict]) -> list[dict]:
     """Improve candidates ordered by their paired gain in annual output (largest first); ties by
     the interval's lower end (the surer gain first), then by point index. Each row gets its
-    ``rank`` (1 = buys the most). Rows need ``gain_mean``, ``gain_ci_low``, ``point``."""
+    ``rank`` (1 = buys the most). Rows need ``delta_annual_mean``, ``delta_annual_ci_low``, ``point``."""
     def key(row: dict):
-        low = row.get("gain_ci_low")
-        return (-row["gain_mean"], -(low if low is not None else row["gain_mean"]), row["point"])
+        low = row.get("delta_annual_ci_low")
+        return (-row["delta_annual_mean"], -(low if low is not None else row["delta_annual_mean"]), row["point"])
 
     ranked = sorted(rows, key=key)
     return [{**row, "rank": i + 1} for i, row in enumerate(ranked)]

@@ -44,7 +44,7 @@ AVAILABILITY_STEP = 0.01
 
 IMPROVE_COLUMNS = [
     "rank", "point", "label", "kind", "station", "key",
-    "gain_mean", "gain_ci_low", "gain_ci_high", "predicted_gain",
+    "delta_annual_mean", "delta_annual_ci_low", "delta_annual_ci_high", "predicted_gain",
     "annual_mean", "annual_ci_low", "annual_ci_high", "p_target", "replications",
     "ceiling_per_year", "base_annual_mean", "base_p_target",
 ]
@@ -151,7 +151,7 @@ def improvement_rows(base: Scenario, cands: Sequence[Candidate],
         key = ", ".join(k for k, _v, _rel in cand.overrides)
         rows.append({
             "point": cand.index, "label": cand.label, "kind": cand.kind, "station": cand.station,
-            "key": key, "gain_mean": d["mean"], "gain_ci_low": _ci(d, 0), "gain_ci_high": _ci(d, 1),
+            "key": key, "delta_annual_mean": d["mean"], "delta_annual_ci_low": _ci(d, 0), "delta_annual_ci_high": _ci(d, 1),
             "predicted_gain": cand.predicted_gain,
             "annual_mean": a["mean"], "annual_ci_low": _ci(a, 0), "annual_ci_high": _ci(a, 1),
             "p_target": prob_at_least(annual, target) if target is not None else None,

@@ -27,6 +27,7 @@ at a time, so memory does not grow with the number of points.
 from __future__ import annotations
 
 import io
+import json
 import platform
 import sys
 import time
@@ -328,9 +329,18 @@ def _write_manifest(folder: Path, store: Store, status: str, error: Optional[str
     write_text(folder / MANIFEST, dumps_json(manifest))
 
 
+def add_files_to_manifest(folder: Path, names: Sequence[str]) -> None:
+    """List files written after the sweep's manifest (charts, exports) in its ``files``, so that
+    the folder holds nothing its manifest does not name."""
+    path = Path(folder) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["files"] = sorted(set(manifest.get("files", [])) | set(names))
+    write_text(path, dumps_json(manifest))
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["run_sweep", "write_tables", "replications_frame", "point_rows", "point_columns",
+__all__ = ["add_files_to_manifest", "run_sweep", "write_tables", "replications_frame", "point_rows", "point_columns",
            "Progress", "SweepOutcome", "SWEEP_FILES", "SWEEP_TABLES"]

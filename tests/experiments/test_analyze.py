@@ -207,11 +207,11 @@ def test_morris_indices_on_a_known_function():
 def test_rank_orders_by_paired_gain_then_surer_gain():
     """Candidates rank by the paired gain (largest first); equal gains by the interval's lower
     end (the surer first), then by point index; ranks start at 1."""
-    rows = [{"point": 1, "gain_mean": 10.0, "gain_ci_low": 5.0},
-            {"point": 2, "gain_mean": 30.0, "gain_ci_low": 1.0},
-            {"point": 3, "gain_mean": 10.0, "gain_ci_low": 8.0},
-            {"point": 4, "gain_mean": -1.0, "gain_ci_low": -2.0}]
+    rows = [{"point": 1, "delta_annual_mean": 10.0, "delta_annual_ci_low": 5.0},
+            {"point": 2, "delta_annual_mean": 30.0, "delta_annual_ci_low": 1.0},
+            {"point": 3, "delta_annual_mean": 10.0, "delta_annual_ci_low": 8.0},
+            {"point": 4, "delta_annual_mean": -1.0, "delta_annual_ci_low": -2.0}]
     out = rank(rows)
     assert [r["point"] for r in out] == [2, 3, 1, 4]
     assert [r["rank"] for r in out] == [1, 2, 3, 4]
-    assert not math.isnan(out[0]["gain_mean"])
+    assert not math.isnan(out[0]["delta_annual_mean"])
