@@ -761,8 +761,13 @@ class Scenario(_Frozen):
         )
 
     def resolved(self) -> dict:
-        """Plain data with every default written out (round-trips through validation)."""
-        return self.model_dump(mode="json")
+        """Plain data with every default written out (round-trips through validation). An unset
+        ``run.precision`` is left out: a fixed number of replications is the usual run, and its
+        resolved file stays as it was before precision existed."""
+        data = self.model_dump(mode="json")
+        if data["run"].get("precision") is None:
+            del data["run"]["precision"]
+        return data
 
     def with_run(self, **changes) -> "Scenario":
         """A copy with run-block fields replaced (command-line overrides), re-validated."""

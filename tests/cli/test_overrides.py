@@ -25,8 +25,7 @@ def test_overrides_are_applied_and_recorded(tiny_yaml, tmp_path):
     assert summary["horizon_s"] == 7200.0 and summary["warmup_s"] == 1800.0
     assert summary["target"]["confidence"] == 0.5
     resolved = yaml.safe_load((out / "scenario.resolved.yaml").read_text())
-    assert resolved["run"] == {"warmup": 1800.0, "horizon": 7200.0, "replications": 3, "seed": 99,
-                               "precision": None}
+    assert resolved["run"] == {"warmup": 1800.0, "horizon": 7200.0, "replications": 3, "seed": 99}
     assert [s["servers"] for s in resolved["stations"]] == [1, 2, 1]
     assert resolved["stations"][2]["cycle_time"] == {"dist": "uniform", "min": 30.0, "max": 40.0}
     reps = pd.read_csv(out / "replications.csv")
