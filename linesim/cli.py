@@ -188,6 +188,8 @@ def _experiment_options(f):
         click.option("--resume", is_flag=True,
                      help="Continue an interrupted run of the same experiment in its folder."),
         click.option("--no-charts", is_flag=True, help="Skip the PNG charts."),
+        click.option("--force", is_flag=True,
+                     help="Run even when the pre-flight event budget is over its limit."),
     ]):
         f = option(f)
     return f
@@ -241,6 +243,23 @@ class _Ticker:
         left = f", about {_minutes((p.total - p.done) / rate)} left" if rate > 0 else ""
         _say(self.err, f"{self.label}: {p.done}/{p.total} replications, "
                        f"{_minutes(now - self.t0)} elapsed{left}")
+
+
+def _experiment_preflight(base, points: int, jobs, force: bool, err: Console, place) -> None:
+    """Pre-flight of an experiment: the base scenario's checks (window, flooding sources) and the
+    event budget of every point's replications together (the base's work × the points: the
+    points differ by a few keys). Errors: exit 2, placed by ``place(loc, message)``."""
+    from .preflight import check
+    from .replicate import default_jobs
+
+    total = base.with_run(replications=base.run.replications * max(1, points))
+    result = check(total, jobs=jobs or default_jobs(total.run.replications), force=force)
+    for problem in result.errors:
+        _say(err, f"error {place(problem.loc, problem.message)}")
+    if result.errors:
+        sys.exit(EXIT_BAD_INPUT)
+    for line in result.warnings:
+        _say(err, f"warning {base.name}: {line}")
 
 
 def _minutes(seconds: float) -> str:
@@ -298,7 +317,7 @@ def _folder(out, results_dir, name) -> tuple[Path, str]:
               help="Also write the tables as CSV or Parquet (points, replications, stations).")
 @_experiment_options
 def sweep(source, vary, design, name, precision, export, out, results_dir, replications, seed,
-          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts) -> None:
+          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts, force) -> None:
     """Run a sweep file (or a scenario with --vary) under common random numbers."""
     from . import api
     from .experiments.points import plan_sweep
@@ -331,6 +350,8 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
     tasks = len(plan.points) * plan.sweep.max_replications
     _say(err, f"sweep {plan.sweep.name}: {len(plan.points)} points (point 0 the base) × up to "
               f"{plan.sweep.max_replications} replications = {tasks:,} replications")
+    _experiment_preflight(plan.sweep.base, len(plan.points), jobs, force, err,
+                          plan.sweep.source.problem)
     with _experiment_errors(err):
         ex = api.executor(jobs, scheduler, dask_local, tasks)
         with _Ticker(err, f"{plan.sweep.name}") as tick:
@@ -373,17 +394,17 @@ def _problems(err: Console, exc) -> None:
 
 
 def _one_scenario(path, replications, seed, horizon, warmup, sets, err):
+    """The scenario of improve/solve and its Source (for placing pre-flight problems)."""
     sources: list = []
     loaded = _load_all([path], _overrides(replications, seed, horizon, warmup, sets), err, sources)
-    _preflight(loaded, sources, None, False, err)
-    return loaded[0][1]
+    return loaded[0][1], sources[0]
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_experiment_options
 def improve(scenario, out, results_dir, replications, seed, horizon, warmup, sets, jobs,
-            scheduler, dask_local, resume, no_charts) -> None:
+            scheduler, dask_local, resume, no_charts, force) -> None:
     """What buys the most: every one-at-a-time change a planner would list, ranked by its paired
     gain in annual output (common random numbers), with the capacity arithmetic beside it."""
     from . import api
@@ -393,13 +414,14 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
     con = Console()
     if not con.is_terminal:
         con.width = max(con.width, 110)
-    base = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+    base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
     folder, option = _folder(out, results_dir, f"{base.name}-improve")
     with _experiment_errors(err):
         cands, _points = api._candidate_points(base)
         tasks = (len(cands) + 1) * base.run.replications
         _say(err, f"improve {base.name}: {len(cands)} candidate changes and the base × "
                   f"{base.run.replications} replications = {tasks:,} replications")
+        _experiment_preflight(base, len(cands) + 1, jobs, force, err, source.problem)
         ex = api.executor(jobs, scheduler, dask_local, tasks)
         with _Ticker(err, f"{base.name} improve") as tick:
             done = api.run_improve_command(
@@ -421,7 +443,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
 @click.option("--max-evals", type=click.IntRange(min=3), default=30, show_default=True)
 @_experiment_options
 def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replications, seed,
-          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts) -> None:
+          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts, force) -> None:
     """The value of one monotone key at which P(annual >= target) reaches the target confidence."""
     from . import api
     from .report import plain, solve_renderable
@@ -431,7 +453,9 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
     con = Console()
     if not con.is_terminal:
         con.width = max(con.width, 110)
-    base = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+    base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+    # a bisection takes about log2(1000) + 3 evaluations, the base included
+    _experiment_preflight(base, min(max_evals, 14), jobs, force, err, source.problem)
 
     def number(text, option):
         if text is None:
