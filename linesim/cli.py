@@ -103,8 +103,11 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
 @click.option("--force", is_flag=True,
               help="Run even when the pre-flight event budget is over its limit.")
+@click.option("--precision", help="Add replications until the 95% interval of the annual "
+                                  "output is within this share of its mean, e.g. 0.5% "
+                                  "(--replications is then the maximum).")
 def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, jobs, as_json,
-        no_charts, force) -> None:
+        no_charts, force, precision) -> None:
     """Simulate scenarios and write a run folder for each."""
     err = Console(stderr=True)
     con = err if as_json else Console()
@@ -113,8 +116,10 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
     sources: list = []
-    loaded = _load_all(scenarios, _overrides(replications, seed, horizon, warmup, sets), err,
-                       sources)
+    overrides = _overrides(replications, seed, horizon, warmup, sets)
+    if precision is not None:
+        overrides.append(("run.precision", precision))
+    loaded = _load_all(scenarios, overrides, err, sources)
 
     # The running stages are imported here so that `validate` starts fast.
     from . import api
