@@ -220,13 +220,17 @@ def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
 
 @pytest.mark.parametrize("change, expect", [
     (lambda tmp: (tmp / "cyc.yaml").write_text(SWEEP.replace("45 s", "50 s")),
-     "sweep definition changed"),
+     "sweep definition changed (the sweep file or its options: parameters[0].levels[2])"),
     (lambda tmp: (tmp / "tiny.yaml").write_text(SMALL.replace("seed: 7", "seed: 8")),
-     "base scenario changed"),
+     "base scenario changed (run.seed)"),
+    (lambda tmp: (tmp / "tiny.yaml").write_text(SMALL.replace("buffer_after: 1",
+                                                              "buffer_after: 3")),
+     "base scenario changed (stations[1].buffer_after)"),
 ])
 def test_resume_refuses_a_changed_sweep(tmp_path, change, expect):
-    """--resume after the sweep file or its base scenario changed exits 2 naming which changed,
-    and leaves the tables as they were."""
+    """--resume after the sweep file or its base scenario changed exits 2 naming which changed
+    and the key path that changed (the resolved definition's or scenario's), and leaves the
+    tables as they were."""
     path = _files(tmp_path)
     first = linesim("sweep", path, "--jobs", "2", "--no-charts", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
