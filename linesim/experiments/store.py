@@ -131,6 +131,7 @@ class Store:
         self.conn = conn
         self.notices: list[str] = []  # things the caller may print (resume with another version)
         self.resumed = False  # it held replications of an earlier, interrupted run of the sweep
+        self.writer = False  # opened by ``create`` (for writing)
 
     # -- opening ------------------------------------------------------------------------------
     @staticmethod
@@ -162,6 +163,7 @@ class Store:
             raise StoreRefused(f"error {where}: not a usable sweep store ({exc}); remove it to "
                                "start the sweep over") from None
         store = cls(path, conn)
+        store.writer = True
         meta = store.meta()
         wanted = {
             "definition": canonical_json(definition),
@@ -222,6 +224,14 @@ class Store:
 
     def close(self) -> None:
         if self.conn is not None:
+            if self.writer:
+                # Leave a single self-contained file (no -wal/-shm beside it): a reader opening
+                # a WAL database read-only creates them and cannot remove them, so they would be
+                # left in the finished folder. Skipped while another connection reads it.
+                try:
+                    self.conn.execute("PRAGMA journal_mode=DELETE")
+                except sqlite3.Error:
+                    pass
             self.conn.close()
             self.conn = None  # type: ignore[assignment]
 

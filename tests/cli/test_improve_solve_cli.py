@@ -63,7 +63,8 @@ def test_improve_ranks_the_bottleneck_first_with_the_arithmetic(tmp_path):
     """`linesim improve` on a deterministic line exits 0 and writes improve.csv ranked 1, 2, …
     with the paired gains descending; B's second server ranks first, then its −10 % cycle, then
     its −5 %; the predicted_gain column is the capacity arithmetic (ceiling 31,536,000 / the
-    slowest effective cycle, minus the base's), and every other candidate predicts 0."""
+    slowest effective cycle, minus the base's), and every other candidate predicts 0. The folder
+    holds exactly the files its manifest lists (no stray sweep.sqlite-wal/-shm)."""
     (tmp_path / "det.yaml").write_text(DET, encoding="utf-8")
     p = linesim("improve", "det.yaml", "--jobs", "2", "--out", tmp_path / "imp", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
@@ -82,6 +83,8 @@ def test_improve_ranks_the_bottleneck_first_with_the_arithmetic(tmp_path):
     for r, want in zip(rows, expected.values()):  # the simulated gains: the arithmetic's within 1 %
         assert float(r["delta_annual_mean"]) == pytest.approx(want, rel=0.01)
     assert (tmp_path / "imp" / "improve.png").is_file()
+    manifest = json.loads((tmp_path / "imp" / "manifest.json").read_text())
+    assert sorted(x.name for x in (tmp_path / "imp").iterdir()) == sorted(manifest["files"])
 
 
 def test_solve_cycle_time_brackets_the_arithmetic_answer(tmp_path):
@@ -89,7 +92,8 @@ def test_solve_cycle_time_brackets_the_arithmetic_answer(tmp_path):
     a part finishing exactly at the window's end is not counted, so 1350 a day (492,750 a year)
     is made for every cycle < 64 s and missed from 64 s on (31,536,000 / 492,750 = 64 s exactly).
     solve.json's bracket [low, high] contains 64 s, is within --tol, the meeting end makes
-    exactly the target and the failing end one part a day less."""
+    exactly the target and the failing end one part a day less. The folder holds exactly the
+    files its manifest lists."""
     (tmp_path / "one.yaml").write_text(_one_station("60 s", 492_750), encoding="utf-8")
     r = invoke("solve", tmp_path / "one.yaml", "--target-key", "stations.A.cycle_time",
                "--lo", "50 s", "--hi", "80 s", "--tol", "0.001", "--jobs", "1", "--no-charts",
@@ -100,6 +104,8 @@ def test_solve_cycle_time_brackets_the_arithmetic_answer(tmp_path):
     assert data["converged"] and data["direction"] == "decreasing" and data["unit"] == "s"
     assert data["meets"]["annual_mean"] == 492_750 and data["fails"]["annual_mean"] == 492_750 - 365
     assert data["arithmetic"] == pytest.approx(64.0, abs=1e-3)
+    manifest = json.loads((tmp_path / "sol" / "manifest.json").read_text())
+    assert sorted(x.name for x in (tmp_path / "sol").iterdir()) == sorted(manifest["files"])
 
 
 def test_solve_servers_is_the_exact_smallest_integer(tmp_path):

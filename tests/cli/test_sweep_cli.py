@@ -262,7 +262,9 @@ def test_jobs_1_jobs_2_and_dask_local_cluster_give_identical_tables(tmp_path):
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_and_load(tmp_path, fmt):
     """--export csv|parquet writes the points and replications tables in that format (listed
-    in the manifest), and linesim.sweeps.load(folder) returns DataFrames equal to the CSVs."""
+    in the manifest), and linesim.sweeps.load(folder) returns DataFrames equal to the CSVs.
+    Reading the store (export, load) leaves no file the manifest does not list (no
+    sweep.sqlite-wal/-shm beside the store)."""
     if fmt == "parquet":
         pytest.importorskip("pyarrow")
     from linesim import sweeps
@@ -283,6 +285,7 @@ def test_export_and_load(tmp_path, fmt):
                                   pd.read_csv(folder / "points.csv"), check_dtype=False)
     pd.testing.assert_frame_equal(loaded.replications.reset_index(drop=True),
                                   pd.read_csv(folder / "replications.csv"), check_dtype=False)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(manifest["files"])
 
 
 def test_plain_progress_lines_when_not_a_terminal(swept):
