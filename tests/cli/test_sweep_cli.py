@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ._counting import linesim_counted
 from .conftest import TINY, invoke, linesim
 
 # The tiny line over 2 days, 4 replications: a 3-point sweep is 12 short replications.
@@ -204,15 +205,20 @@ def test_second_sweep_without_resume_is_refused_and_the_store_kept(swept):
 
 
 def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
-    """--resume on a finished sweep runs no replication (the output says 0 run, 12 found from
-    before) and rewrites points.csv and replications.csv byte-identical."""
+    """--resume on a finished sweep simulates no replication (counted in every process: the
+    first run simulates 12, the resume 0; the output says 0 run, 12 found from before) and
+    rewrites points.csv and replications.csv byte-identical."""
     path = _files(tmp_path)
-    first = linesim("sweep", path, "--jobs", "2", "--no-charts", cwd=tmp_path)
+    first, n = linesim_counted("sweep", path, "--jobs", "2", "--no-charts", cwd=tmp_path,
+                               calls=tmp_path / "calls")
     assert first.returncode == 0, first.stderr
+    assert n == 12  # the counting works
     folder = tmp_path / "results" / "cyc"
     before = {n: (folder / n).read_bytes() for n in TABLES}
-    again = linesim("sweep", path, "--jobs", "2", "--no-charts", "--resume", cwd=tmp_path)
+    again, n = linesim_counted("sweep", path, "--jobs", "2", "--no-charts", "--resume",
+                               cwd=tmp_path, calls=tmp_path / "calls")
     assert again.returncode == 0, again.stderr
+    assert n == 0
     assert "0 replications run, 12 found from before" in again.stdout
     assert {n: (folder / n).read_bytes() for n in TABLES} == before
     assert _stored(folder) == 12

@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.cli._counting import linesim_counted
 from tests.cli.conftest import TINY, linesim
 from tests.faults._runs import spawn, wait_for
 
@@ -70,8 +71,9 @@ def _gone(workers: list[psutil.Process]) -> None:
 
 def test_kill_9_mid_sweep_then_resume_gives_identical_tables(tmp_path):
     """SIGKILL of `linesim sweep --jobs 2` once some replications are stored: no worker
-    survives; `--resume` says how many it found from before (the rows the store held) and how
-    many it ran (the rest), and points.csv / replications.csv are byte-identical to those of
+    survives; `--resume` simulates only the missing replications (counted in every process),
+    says how many it found from before (the rows the store held) and how many it ran (the
+    rest), and points.csv / replications.csv are byte-identical to those of
     the same sweep run uninterrupted into another folder."""
     (tmp_path / "tiny.yaml").write_text(SMALL, encoding="utf-8")
     folder = tmp_path / "killed"
@@ -81,9 +83,11 @@ def test_kill_9_mid_sweep_then_resume_gives_identical_tables(tmp_path):
     _gone(workers)
     found = _stored(folder)
     assert 4 <= found < TOTAL
-    resumed = linesim("sweep", tmp_path / "tiny.yaml", *VARY, "--jobs", "2", "--no-charts",
-                      "--out", folder, "--resume", cwd=tmp_path)
+    resumed, simulated = linesim_counted("sweep", tmp_path / "tiny.yaml", *VARY, "--jobs", "2",
+                                         "--no-charts", "--out", folder, "--resume",
+                                         cwd=tmp_path, calls=tmp_path / "calls")
     assert resumed.returncode == 0, resumed.stderr
+    assert simulated == TOTAL - found  # nothing stored is simulated again
     assert f"({TOTAL - found} replications run, {found} found from before)" in resumed.stdout
     whole = linesim("sweep", tmp_path / "tiny.yaml", *VARY, "--jobs", "2", "--no-charts",
                     "--out", tmp_path / "whole", cwd=tmp_path)
