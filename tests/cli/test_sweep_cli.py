@@ -302,3 +302,21 @@ def test_plain_progress_lines_when_not_a_terminal(swept):
     assert "sweep cyc: 3 points (point 0 the base)" in proc.stderr
     assert re.search(r"^cyc: 12/12 replications, \d+ s elapsed", proc.stderr, re.M), proc.stderr
     assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
+
+
+def test_vary_morris_writes_the_screening(tmp_path):
+    """`--design morris` over two sampled ranges (one absolute, one a scale) writes morris.csv
+    (μ*, its interval, σ for each factor, by its column name) and the μ*–σ chart, both listed in
+    the manifest."""
+    (tmp_path / "tiny.yaml").write_text(SMALL, encoding="utf-8")
+    r = invoke("sweep", tmp_path / "tiny.yaml", "--vary", "stations.A.cycle_time.mean=30s..50s",
+               "--vary", "stations.B.cycle_time=x0.8,1.2", "--design", "morris", "-n", "2",
+               "--horizon", "4 h", "--jobs", "2", "--out", tmp_path / "m")
+    assert r.exit_code == 0, r.output
+    folder = tmp_path / "m"
+    morris = pd.read_csv(folder / "morris.csv")
+    assert list(morris["factor"]) == ["stations.A.cycle_time.mean", "stations.B.cycle_time"]
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(morris.columns)
+    assert (morris["mu_star"] > 0).all()  # slower stations lose output: both matter
+    files = json.loads((folder / "manifest.json").read_text())["files"]
+    assert {"morris.csv", "morris.png"} <= set(files) and (folder / "morris.png").is_file()
