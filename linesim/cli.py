@@ -151,7 +151,7 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                         progress=lambda _r: progress.advance(task),
                         notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"))
                 con.print(summary_renderable(summary))
-                con.print(plain(f"run folder: {plan.folder.path}"))
+                con.print(plain(f"run folder: {plan.folder.path}"), soft_wrap=True)
                 summaries.append(summary)
     except api.FolderRefused as exc:  # the run folder cannot be used or written: bad input
         for line in exc.lines:
@@ -370,7 +370,7 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
         _say(err, f"warning {plan.sweep.name}: some points did not reach the precision asked "
                   f"within {plan.sweep.max_replications} replications (see points.csv)")
     con.print(plain(f"sweep folder: {folder} ({o.run} replications run, {o.resumed} found "
-                    f"from before)"))
+                    f"from before)"), soft_wrap=True)  # a path stays one line (copy, grep)
 
 
 def _with_run(loaded, run: dict):
@@ -434,7 +434,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
                 source=str(scenario), progress=tick,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"))
     con.print(improve_table(done.ranking, api.improve_meta(base), top=20))
-    con.print(plain(f"improve folder: {folder}"))
+    con.print(plain(f"improve folder: {folder}"), soft_wrap=True)
 
 
 @main.command()
@@ -480,7 +480,7 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
                 charts=not no_charts, source=str(scenario), max_evals=max_evals, progress=tick,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
     con.print(solve_renderable(done.solved, name=base.name))
-    con.print(plain(f"solve folder: {folder}"))
+    con.print(plain(f"solve folder: {folder}"), soft_wrap=True)
 
 
 def _say(err: Console, line: str) -> None:

@@ -77,6 +77,33 @@ class StoreRefused(Exception):
         self.lines = list(lines)
 
 
+def _loads_or_none(text: Optional[str]) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _changed_paths(old: Any, new: Any, at: str = "") -> list[str]:
+    """The dotted key paths (``run.replications``, ``parameters[0].levels``) where two plain
+    definitions differ: what a refused resume names. Lists of different lengths, and values of
+    different kinds, are named whole."""
+    new = json.loads(canonical_json(new))  # the form stored (tuples → lists, floats as stored)
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted({*old, *new}, key=str):
+            if old.get(key) != new.get(key):
+                out += _changed_paths(old.get(key), new.get(key), f"{at}.{key}" if at else key)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and at:
+        out = []
+        for i, (a, b) in enumerate(zip(old, new)):
+            if a != b:
+                out += _changed_paths(a, b, f"{at}[{i}]")
+        return out
+    return [at] if at and old != new else []
+
+
 def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
@@ -104,6 +131,7 @@ class Store:
         self.conn = conn
         self.notices: list[str] = []  # things the caller may print (resume with another version)
         self.resumed = False  # it held replications of an earlier, interrupted run of the sweep
+        self.writer = False  # opened by ``create`` (for writing)
 
     # -- opening ------------------------------------------------------------------------------
     @staticmethod
@@ -135,6 +163,7 @@ class Store:
             raise StoreRefused(f"error {where}: not a usable sweep store ({exc}); remove it to "
                                "start the sweep over") from None
         store = cls(path, conn)
+        store.writer = True
         meta = store.meta()
         wanted = {
             "definition": canonical_json(definition),
@@ -151,9 +180,14 @@ class Store:
                     "stored); add --resume to continue it, or remove the folder to start over")
             changed = []
             if meta.get("definition_hash") != wanted["definition_hash"]:
-                changed.append("the sweep definition changed (the sweep file or its options)")
+                what = _changed_paths(_loads_or_none(meta.get("definition")), definition)
+                at = f": {', '.join(what[:4])}{', …' if len(what) > 4 else ''}" if what else ""
+                changed.append(f"the sweep definition changed (the sweep file or its options{at})")
             if meta.get("base_hash") != wanted["base_hash"]:
-                changed.append("the base scenario changed")
+                row = conn.execute("SELECT scenario FROM points WHERE point = 0").fetchone()
+                what = _changed_paths(_loads_or_none(row[0] if row else None), base.resolved())
+                at = f" ({', '.join(what[:4])}{', …' if len(what) > 4 else ''})" if what else ""
+                changed.append(f"the base scenario changed{at}")
             if meta.get("stream_scheme") != wanted["stream_scheme"]:
                 changed.append(f"the random stream scheme changed ({meta.get('stream_scheme')} → "
                                f"{wanted['stream_scheme']})")
@@ -190,6 +224,14 @@ class Store:
 
     def close(self) -> None:
         if self.conn is not None:
+            if self.writer:
+                # Leave a single self-contained file (no -wal/-shm beside it): a reader opening
+                # a WAL database read-only creates them and cannot remove them, so they would be
+                # left in the finished folder. Skipped while another connection reads it.
+                try:
+                    self.conn.execute("PRAGMA journal_mode=DELETE")
+                except sqlite3.Error:
+                    pass
             self.conn.close()
             self.conn = None  # type: ignore[assignment]
 
