@@ -247,6 +247,16 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
     factor = {"name": view["key"], "unit": view["unit"], "relative": False}
     evaluations = view["evaluations"]
     fail, meet = view["fail"], view["meet"]
+    digits = None  # where the two ends of a bracket would read the same, enough decimals
+    if (fail is not None and meet is not None and not result.get("integer")
+            and level_text(fail, factor) == level_text(meet, factor)):
+        width = abs(float(meet) - float(fail))
+        digits = max(0, 1 - math.floor(math.log10(width))) if width > 0 else 6
+
+    def level(value) -> str:
+        if digits is None:
+            return level_text(value, factor)
+        return f"{float(value):.{digits}f}" + (f" {factor['unit']}" if factor["unit"] else "")
 
     def end(value, what: str) -> str:
         if value is None:
@@ -255,7 +265,7 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
         p = "" if e is None else (f": P = {percent(e.get('p'))}"
                                   + (f" (SE {percent(e.get('p_se'))})" if not _na(e.get("p_se")) else "")
                                   + (f", {e['n']} reps" if e.get("n") is not None else ""))
-        return f"{level_text(value, factor)}{p}"
+        return f"{level(value)}{p}"
 
     key = Table(show_header=False, box=None)
     key.add_column("what", style="bold")
@@ -271,9 +281,8 @@ def solve_renderable(result: dict, name: Optional[str] = None) -> Group:
                                     f"{'smallest' if float(meet) > float(fail) else 'largest'} "
                                     "value that meets)"))
     elif fail is not None and meet is not None:
-        key.add_row("answer", plain(f"between {level_text(fail, factor)} and "
-                                    f"{level_text(meet, factor)} (width "
-                                    f"{level_text(abs(float(meet) - float(fail)), factor)})"))
+        key.add_row("answer", plain(f"between {level(fail)} and {level(meet)} (width "
+                                    f"{level(abs(float(meet) - float(fail)))})"))
     key.add_row("cost", f"{len(evaluations)} evaluations, "
                         f"{_n(result.get('replications'))} replications")
     rows = []

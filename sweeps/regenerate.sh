@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates the shipped experiments whose answers the README quotes (results/<name>/).
 # Each command resumes what an interrupted regeneration left (--resume); to start from scratch,
-# remove results/<name>/ first. About 40 minutes on 2 cores with the SimPy engine.
+# remove results/<name>/ first. About 30 minutes on 2 cores with the SimPy engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 linesim sweep sweeps/zhuojun-phase2-set-cycle.yaml --resume
-linesim improve scenarios/zhuojun-seats-phase1.yaml --horizon "13 weeks" --replications 3 --resume
+linesim improve scenarios/zhuojun-seats-phase1.yaml --horizon "4 weeks" --replications 3 --resume
 linesim sweep sweeps/li-auto-painted-body-store.yaml --resume
 linesim sweep sweeps/coupled-seat-buffer-x-cycle.yaml --resume
