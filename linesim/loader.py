@@ -551,6 +551,18 @@ def _from_file(problem: Problem, origins: dict[str, _FileValues]) -> Problem:
 
 
 # -- overrides ---------------------------------------------------------------------------------
+def list_index(items: list, part: str) -> Optional[int]:
+    """The item of a list that a dotted-path part addresses: by index, or by its ``name``
+    (the last item of that name); None if none."""
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    match = None
+    for j, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == part:
+            match = j
+    return match
+
+
 def set_dotted(data: dict, dotted: str, value: Any) -> str:
     """Set ``data`` at a dotted path; list items by index or by ``name`` (``stations.S2.servers``).
 
@@ -562,13 +574,7 @@ def set_dotted(data: dict, dotted: str, value: Any) -> str:
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
-            match = None
-            if part.isdigit() and int(part) < len(node):
-                match = int(part)
-            else:
-                for j, item in enumerate(node):
-                    if isinstance(item, dict) and item.get("name") == part:
-                        match = j
+            match = list_index(node, part)
             if match is None:
                 raise KeyError(f"{dotted}: no item {part!r}")
             shown += f"[{match}]"

@@ -204,9 +204,9 @@ class RunFolder:
                     f"holds files linesim did not write ({shown}) and a run replaces the whole folder",
                     f"move them out or choose another folder with {self.option}")
 
-    def prepare(self) -> None:
-        """Steps 2–4: lock, leftovers, temporary sibling and probe, free space."""
-        self.check()
+    def take_lock(self) -> None:
+        """Create the parent folder and take ``PARENT/.NAME.lock`` (refused if another run holds
+        it); released by the OS if this process dies."""
         try:
             self.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -221,6 +221,11 @@ class RunFolder:
         except OSError as exc:
             raise self._refuse(f"cannot write in {self.parent}: {_strerror(exc)}") from None
         self._lock = lock
+
+    def prepare(self) -> None:
+        """Steps 2–4: lock, leftovers, temporary sibling and probe, free space."""
+        self.check()
+        self.take_lock()
         try:
             self._clean_leftovers()
             self.check()  # again, under the lock: another run may have just written the folder
@@ -375,20 +380,7 @@ class InPlaceFolder:
         folder = self._folder
         folder.check(files=False)
         self._check_files()
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise folder._refuse(f"cannot create {folder.parent}: {_strerror(exc)}") from None
-        lock = FileLock(folder.lock_path, timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise folder._refuse(f"another linesim run is writing this folder (it holds "
-                                 f"{folder.shown(folder.lock_path)})",
-                                 f"wait for it to end or choose another folder with {self.option}") from None
-        except OSError as exc:
-            raise folder._refuse(f"cannot write in {folder.parent}: {_strerror(exc)}") from None
-        folder._lock = lock
+        folder.take_lock()
         try:
             self._check_files()  # again, under the lock
             if not self.real.is_dir():

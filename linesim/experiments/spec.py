@@ -62,6 +62,7 @@ from ..loader import (
     Problem,
     ScenarioError,
     Source,
+    list_index,
     load_scenario_source,
     override_value,
     problems_from,
@@ -322,13 +323,7 @@ def lookup(data: Any, dotted: str) -> tuple[Any, str]:
         where = shown or "the scenario"
         if isinstance(node, list):
             names = [item.get("name") for item in node if isinstance(item, dict)]
-            match = None
-            if part.isdigit() and int(part) < len(node):
-                match = int(part)
-            else:
-                for j, item in enumerate(node):
-                    if isinstance(item, dict) and item.get("name") == part:
-                        match = j
+            match = list_index(node, part)
             if match is None:
                 known = [n for n in names if isinstance(n, str)]
                 close = difflib.get_close_matches(part, known, n=1, cutoff=0.6)
