@@ -6,7 +6,13 @@ Bad input ends with exit status 2 and one line per problem (file:line: key.path:
 expected), never a traceback, and nothing written. A run folder that cannot be used (locked by
 another run, not writable, too little space, shared by two scenarios) is exit 2 before anything
 is simulated; Ctrl-C is exit 130 and SIGTERM 143 (128 + signal), the previous folders untouched.
-The work itself (folders, replications, files) is in api.py.
+
+``linesim sweep SWEEP.yaml`` (or ``SCENARIO --vary KEY=VALUES``), ``linesim improve SCENARIO``
+and ``linesim solve SCENARIO --target-key KEY``: experiments under common random numbers on local
+processes or Dask, into a locked experiment folder whose store resumes after any interruption
+(``--resume``); the best points, the improve ranking or the solver's bracket in the terminal.
+
+The work itself (folders, replications, experiments, files) is in api.py.
 """
 
 from __future__ import annotations
