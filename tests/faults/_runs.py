@@ -4,6 +4,7 @@ tmpfs where the platform allows mounting one, and a linesim subprocess with its 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -88,3 +89,18 @@ def umask(mask: int):
             os.umask(self.old)
 
     return _Umask()
+
+
+def stored_replications(folder: Path) -> int:
+    """Rows in a sweep's store, by a read-only connection (0 while it does not exist yet)."""
+    path = Path(folder) / "sweep.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT count(*) FROM replications").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0

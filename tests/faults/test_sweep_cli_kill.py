@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from tests.cli._counting import linesim_counted
 from tests.cli.conftest import TINY, linesim
-from tests.faults._runs import spawn, wait_for
+from tests.faults._runs import spawn, stored_replications, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -31,28 +30,13 @@ TABLES = ["points.csv", "replications.csv"]
 TOTAL = 11 * 4
 
 
-def _stored(folder: Path) -> int:
-    """Rows in the sweep's store, by a read-only connection (0 while it does not exist yet)."""
-    path = folder / "sweep.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT count(*) FROM replications").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def _start(tmp: Path, folder: Path) -> tuple[subprocess.Popen, list[psutil.Process]]:
     """Start the sweep on 2 workers and wait (bounded) until a few replications are stored;
     return the process and its workers."""
     child = spawn("sweep", tmp / "tiny.yaml", *VARY, "--jobs", "2", "--no-charts", "--out",
                   folder, cwd=tmp)
     try:
-        wait_for(lambda: _stored(folder) >= 4 or child.poll() is not None, 60,
+        wait_for(lambda: stored_replications(folder) >= 4 or child.poll() is not None, 60,
                  "a few stored replications")
         assert child.poll() is None, child.communicate()
         workers = psutil.Process(child.pid).children(recursive=True)
@@ -60,7 +44,7 @@ def _start(tmp: Path, folder: Path) -> tuple[subprocess.Popen, list[psutil.Proce
         child.kill()
         child.wait(10)
         raise
-    assert _stored(folder) < TOTAL, "the sweep finished before it could be interrupted"
+    assert stored_replications(folder) < TOTAL, "the sweep finished before it could be interrupted"
     return child, workers
 
 
@@ -82,7 +66,7 @@ def test_kill_9_mid_sweep_then_resume_gives_identical_tables(tmp_path):
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=20)
     _gone(workers)
-    found = _stored(folder)
+    found = stored_replications(folder)
     assert 4 <= found < TOTAL
     resumed, simulated = linesim_counted("sweep", tmp_path / "tiny.yaml", *VARY, "--jobs", "2",
                                          "--no-charts", "--out", folder, "--resume",
@@ -118,4 +102,4 @@ def test_ctrl_c_mid_sweep_exits_130_and_says_resume(tmp_path):
     assert re.search(r"interrupted.*--resume", err), err
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
-    assert 1 <= manifest["replications_stored"] == _stored(folder) < TOTAL
+    assert 1 <= manifest["replications_stored"] == stored_replications(folder) < TOTAL

@@ -11,8 +11,7 @@ import sys
 
 import psutil
 
-from tests.faults._runs import wait_for
-from tests.faults.test_sweep_resume import _stored
+from tests.faults._runs import stored_replications, wait_for
 
 
 def test_ctrl_c_stops_a_sweep_and_marks_it_interrupted(tmp_path):
@@ -23,7 +22,7 @@ def test_ctrl_c_stops_a_sweep_and_marks_it_interrupted(tmp_path):
                               "3", "6", "20 d"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     try:
-        wait_for(lambda: _stored(folder) >= 1 or child.poll() is not None, 60, "a stored replication")
+        wait_for(lambda: stored_replications(folder) >= 1 or child.poll() is not None, 60, "a stored replication")
         assert child.poll() is None, child.stderr.read()
         workers = psutil.Process(child.pid).children(recursive=True)
         os.kill(child.pid, signal.SIGINT)

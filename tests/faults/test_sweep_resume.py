@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
@@ -17,7 +16,7 @@ from linesim.experiments import sweep as sw
 from linesim.experiments.execute import Local
 from linesim.experiments.store import STORE_FILE
 from tests.experiments.conftest import DEFINITION, FACTOR, tiny_base, tiny_points
-from tests.faults._runs import wait_for
+from tests.faults._runs import stored_replications, wait_for
 
 POINTS, REPS, HORIZON = 3, 4, "10 d"
 TABLES = ["points.csv", "replications.csv", "sweep.resolved.yaml"]
@@ -48,20 +47,6 @@ class Counting:
         return self.inner.imap_unordered(tap())
 
 
-def _stored(folder) -> int:
-    path = folder / STORE_FILE
-    if not path.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT count(*) FROM replications").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def _done(folder) -> set:
     conn = sqlite3.connect(folder / STORE_FILE)
     try:
@@ -80,7 +65,7 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_tables(tmp_path):
                               str(POINTS), str(REPS), HORIZON],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: _stored(folder) >= 3 or child.poll() is not None, 60, "stored replications")
+        wait_for(lambda: stored_replications(folder) >= 3 or child.poll() is not None, 60, "stored replications")
         workers = psutil.Process(child.pid).children(recursive=True) if child.poll() is None else []
         os.kill(child.pid, signal.SIGKILL)
         child.wait(10)
