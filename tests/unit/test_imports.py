@@ -273,25 +273,22 @@ def experiment_imports(tree: ast.Module) -> tuple[set[str], set[str], set[str]]:
     imported anywhere in a module of the experiments package."""
     siblings, top, external = set(), set(), set()
     for node in ast.walk(tree):
+        def absolute(name: str) -> None:
+            parts = name.split(".")
+            if parts[0] != "linesim":
+                external.add(parts[0])
+            elif len(parts) > 2 and parts[1] == "experiments":
+                siblings.add(parts[2])
+            elif len(parts) > 1:
+                top.add(parts[1])
+
         if isinstance(node, ast.Import):
             for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] != "linesim":
-                    external.add(parts[0])
-                elif len(parts) > 2 and parts[1] == "experiments":
-                    siblings.add(parts[2])
-                elif len(parts) > 1:
-                    top.add(parts[1])
+                absolute(alias.name)
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             if node.level == 0:
-                parts = mod.split(".")
-                if parts[0] != "linesim":
-                    external.add(parts[0])
-                elif len(parts) > 2 and parts[1] == "experiments":
-                    siblings.add(parts[2])
-                elif len(parts) > 1:
-                    top.add(parts[1])
+                absolute(mod)
                 continue
             target = siblings if node.level == 1 else top
             if mod:
@@ -358,40 +355,16 @@ def test_no_unseeded_randomness_in_experiments():
 
 
 # -- the experiment layer's charts and labels (issue 8) ----------------------------------------------
-def _experiment_imports(name: str) -> tuple[set[str], set[str]]:
-    """(linesim modules as "charts" or "experiments.core", external packages) that
-    ``linesim/experiments/<name>.py`` imports anywhere."""
-    tree = ast.parse((PKG / "experiments" / f"{name}.py").read_text(encoding="utf-8"))
-    internal, external = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            external |= {a.name.split(".")[0] for a in node.names if not a.name.startswith("linesim")}
-            internal |= {".".join(a.name.split(".")[1:3]) for a in node.names
-                         if a.name.startswith("linesim.")}
-        elif isinstance(node, ast.ImportFrom):
-            mod = node.module or ""
-            if node.level == 0:
-                if mod.startswith("linesim."):
-                    internal.add(".".join(mod.split(".")[1:3]))
-                elif mod != "linesim":
-                    external.add(mod.split(".")[0])
-            elif node.level == 1:
-                internal.add(f"experiments.{mod.split('.')[0]}")
-            else:
-                internal.add(mod.split(".")[0])
-    return internal, external
-
-
 @pytest.mark.parametrize("name", ["charts", "labels"])
 def test_experiment_charts_and_labels_work_from_tables(name):
     """The sweep charts and their labels draw from tables: they import no SimPy, and of linesim
     only units, the run charts (the shared font chain) and the experiments' core and labels,
     none of which loads SimPy, the model or the simulation."""
-    internal, external = _experiment_imports(name)
+    siblings, top, external = experiment_imports(experiment_modules()[name])
     assert "simpy" not in external
-    allowed = {"units", "charts", "experiments.core", "experiments.labels"}
-    assert internal <= allowed, sorted(internal - allowed)
-    for mod in internal - {"experiments.core", "experiments.labels"}:
+    assert siblings <= {"core", "labels"}, sorted(siblings)
+    assert top <= {"units", "charts"}, sorted(top)
+    for mod in top:
         loaded = loaded_on_import(mod)
         assert not loaded & {"simpy", "linesim.model", "linesim.simulate"}, (mod, sorted(loaded))
 
