@@ -58,14 +58,8 @@ def _load_all(paths, overrides, err: Console, sources: list | None = None):
             if sources is not None:
                 sources.append(source)
         except ScenarioError as exc:
-            from rich.text import Text
-
-            from .report import clean
-
             bad = True
-            for problem in exc.problems:  # file names and values are the user's: plain text
-                err.print(Text.assemble(("error", "red"), " ", clean(problem)), highlight=False,
-                          soft_wrap=True)
+            _print_problems(err, exc)
     if bad:
         sys.exit(EXIT_BAD_INPUT)
     return scenarios
@@ -115,10 +109,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, jobs, as_json,
         no_charts, force, precision) -> None:
     """Simulate scenarios and write a run folder for each."""
-    err = Console(stderr=True)
-    con = err if as_json else Console()
-    if not con.is_terminal:
-        con.width = max(con.width, 110)  # files and pipes: room for the station table
+    err, con = _consoles(as_json)
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
     sources: list = []
@@ -335,10 +326,7 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
     from .experiments.spec import load_sweep, spec_from_vary
     from .report import plain, sweep_points_table
 
-    err = Console(stderr=True)
-    con = Console()
-    if not con.is_terminal:
-        con.width = max(con.width, 110)
+    err, con = _consoles()
     run = _run_overrides(replications, seed, horizon, warmup)
     if precision is not None:
         run["precision"] = precision
@@ -394,6 +382,13 @@ def _with_run(loaded, run: dict):
 
 
 def _problems(err: Console, exc) -> None:
+    """Print a ScenarioError's problems and exit 2."""
+    _print_problems(err, exc)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _print_problems(err: Console, exc) -> None:
+    """One 'error' line per problem; file names and values are the user's: plain text."""
     from rich.text import Text
 
     from .report import clean
@@ -401,7 +396,16 @@ def _problems(err: Console, exc) -> None:
     for problem in exc.problems:
         err.print(Text.assemble(("error", "red"), " ", clean(problem)), highlight=False,
                   soft_wrap=True)
-    sys.exit(EXIT_BAD_INPUT)
+
+
+def _consoles(as_json: bool = False) -> tuple[Console, Console]:
+    """(stderr, the console for tables): stderr when stdout carries JSON; off a terminal (files,
+    pipes) wide enough for the station table."""
+    err = Console(stderr=True)
+    con = err if as_json else Console()
+    if not con.is_terminal:
+        con.width = max(con.width, 110)
+    return err, con
 
 
 def _one_scenario(path, replications, seed, horizon, warmup, sets, err):
@@ -421,10 +425,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
     from . import api
     from .report import improve_table, plain
 
-    err = Console(stderr=True)
-    con = Console()
-    if not con.is_terminal:
-        con.width = max(con.width, 110)
+    err, con = _consoles()
     base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
     folder, option = _folder(out, results_dir, f"{base.name}-improve")
     with _experiment_errors(err):
@@ -460,10 +461,7 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
     from .report import plain, solve_renderable
     from .units import parse_duration
 
-    err = Console(stderr=True)
-    con = Console()
-    if not con.is_terminal:
-        con.width = max(con.width, 110)
+    err, con = _consoles()
     base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
     # a bisection takes about log2(1000) + 3 evaluations, the base included
     _experiment_preflight(base, min(max_evals, 14), jobs, force, err, source.problem)
