@@ -195,16 +195,9 @@ def precision_summary(scenario: Scenario, results: list[RunResult]) -> dict:
 
 
 def _write_charts(where: Path, summary: dict, replications, notice) -> None:
-    from .charts import ChartFontWarning, write_charts
+    from .charts import write_charts
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ChartFontWarning)
-        write_charts(where, summary, replications)
-    for w in caught:
-        if notice is not None and issubclass(w.category, ChartFontWarning):
-            notice(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _chart_notices(lambda: write_charts(where, summary, replications), notice)
 
 
 def _kept(folder: RunFolder) -> str:
