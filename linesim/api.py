@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
+from . import engines
 from .capacity import CapacityCheck
 from .estimate import summarize
 from .lifecycle import signal_name, termination_as_interrupt
@@ -106,6 +107,9 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
     scenario, folder = plan.scenario, plan.folder
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    # The engine is chosen here, once, and the workers are given the scenario pinned to it, so
+    # the engine recorded is the engine that ran (EngineUnsupported: `engine: fast` refused).
+    engine = engines.choice(scenario)
 
     ran: list[RunResult] = []
 
@@ -113,11 +117,14 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         return lambda where: write_manifest(
             where, scenario, source=str(plan.source), status=status, started=started,
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran))
+            wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran),
+            engine=engine.engine, engine_note=engine.note)
 
     try:
-        results = run_until_precise(scenario, jobs, progress=progress, into=ran)
+        results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
+                                    progress=progress, into=ran)
         summary = summarize(scenario, results, cap)
+        summary["engine"], summary["engine_note"] = engine.engine, engine.note
         if scenario.run.precision is not None:
             summary["precision"] = precision_summary(scenario, results)
         try:
@@ -272,11 +279,12 @@ def _experiment(points, folder: Path, definition: dict, base: Scenario, *, optio
                 manifest=None, extra_files=()):
     from .experiments import sweep as sw
 
+    engine = sw.choose_engine(points)  # EngineUnsupported (exit 2) before the folder is touched
     with sw.opened(folder, definition, base, resume=resume, option=option,
                    extra_files=extra_files) as store:
         outcome = sw.run_sweep(points, executor_, store, folder, definition=definition,
                                max_reps=max_reps, factors=factors, precision=precision,
-                               progress=progress, manifest=manifest)
+                               progress=progress, manifest=manifest, engine=engine)
         return outcome, store.notices
 
 

@@ -109,7 +109,10 @@ def choose_for_all(scenarios: Iterable[tuple[str, Scenario]]) -> Choice:
     when one asks for ``fast`` and cannot have it."""
     first_fast: Optional[Choice] = None
     for label, scenario in scenarios:
-        c = choice(scenario)
+        try:
+            c = choice(scenario)
+        except EngineUnsupported as exc:
+            raise EngineUnsupported(f"{label}: {why}" for why in exc.reasons) from None
         if c.engine == "simpy":
             if scenario.run.engine == "simpy":
                 return c
