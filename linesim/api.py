@@ -6,8 +6,9 @@ together).
 ``plan_runs``: the run folder of each scenario, refusing two scenarios of one command that would
 write the same folder. ``prepared``: every run folder locked, tried and checked for space before
 anything is simulated; folders not committed when the block ends are given up (or kept aside as
-incomplete). ``run_scenario``: replications, summary, tables, charts, manifest last, swap in.
-``interrupted_report``: what an interrupt left behind, folder by folder.
+incomplete). ``run_scenario``: the engine chosen once (``engines.choice``; the workers get the
+scenario pinned to it, and the summary and manifest say which ran and why), replications,
+summary, tables, charts, manifest last, swap in. ``interrupted_report``: what an interrupt left behind, folder by folder.
 """
 
 from __future__ import annotations
