@@ -8,7 +8,8 @@ write the same folder. ``prepared``: every run folder locked, tried and checked 
 anything is simulated; folders not committed when the block ends are given up (or kept aside as
 incomplete). ``run_scenario``: the engine chosen once (``engines.choice``; the workers get the
 scenario pinned to it, and the summary and manifest say which ran and why), replications,
-summary, tables, charts, manifest last, swap in. ``interrupted_report``: what an interrupt left behind, folder by folder.
+summary, tables, charts, manifest last, swap in. ``interrupted_report``: what an interrupt
+left behind, folder by folder.
 """
 
 from __future__ import annotations

@@ -394,7 +394,7 @@ def _with_run(loaded, run: dict):
         raise click.BadParameter(str(exc).splitlines()[-1]) from None
     spec = spec.model_copy(update={"run": new_run})
     source = loaded.source
-    if hasattr(source, "overridden"):  # problems at these keys are the command line's, not the file's
+    if hasattr(source, "overridden"):  # problems at these keys are the command line's
         import dataclasses
 
         source = dataclasses.replace(source, overridden=(*source.overridden,

@@ -38,7 +38,8 @@ class Window:
     end_t: float
     before: dict  # counters snapshot at start_t, exactly model.Line.counters() format
     after: dict  # at end_t
-    bottleneck_s: list[float]  # per station: scheduled s in the window it was the momentary bottleneck
+    bottleneck_s: list[float]  # per station: scheduled s in the window it was the momentary
+    #                            bottleneck
     buffers: list[BufferInfo]  # every edge, in model.Line.buffers order
     buffer_max: list[int]  # per edge: max level since the window start
     trace: Optional[dict] = None  # station name -> per server [(t, state), ...] change points

@@ -1,6 +1,6 @@
 """The SimPy plant: stations, buffers, failures, calendar — the SimPy engine's model.
 
-Scenario (frozen) ─► **model** ─► raw counters ─► engines.simpy.run (Window) ─► simulate (RunResult)
+Scenario (frozen) ─► **model** ─► raw counters ─► engines.simpy.run (Window) ─► simulate
 
 Knows nothing of YAML, files or pandas. One SimPy process per station server, looping: take a
 part (or a kit of parts, at an assembly station), process it (with its failures), scrap it, send
