@@ -6,8 +6,10 @@ together).
 ``plan_runs``: the run folder of each scenario, refusing two scenarios of one command that would
 write the same folder. ``prepared``: every run folder locked, tried and checked for space before
 anything is simulated; folders not committed when the block ends are given up (or kept aside as
-incomplete). ``run_scenario``: replications, summary, tables, charts, manifest last, swap in.
-``interrupted_report``: what an interrupt left behind, folder by folder.
+incomplete). ``run_scenario``: the engine chosen once (``engines.choice``; the workers get the
+scenario pinned to it, and the summary and manifest say which ran and why), replications,
+summary, tables, charts, manifest last, swap in. ``interrupted_report``: what an interrupt
+left behind, folder by folder.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
+from . import engines
 from .capacity import CapacityCheck
 from .estimate import summarize
 from .lifecycle import signal_name, termination_as_interrupt
@@ -106,6 +109,9 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
     scenario, folder = plan.scenario, plan.folder
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    # The engine is chosen here, once, and the workers are given the scenario pinned to it, so
+    # the engine recorded is the engine that ran (EngineUnsupported: `engine: fast` refused).
+    engine = engines.choice(scenario)
 
     ran: list[RunResult] = []
 
@@ -113,11 +119,14 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         return lambda where: write_manifest(
             where, scenario, source=str(plan.source), status=status, started=started,
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran))
+            wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran),
+            engine=engine.engine, engine_note=engine.note)
 
     try:
-        results = run_until_precise(scenario, jobs, progress=progress, into=ran)
+        results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
+                                    progress=progress, into=ran)
         summary = summarize(scenario, results, cap)
+        summary["engine"], summary["engine_note"] = engine.engine, engine.note
         if scenario.run.precision is not None:
             summary["precision"] = precision_summary(scenario, results)
         try:
@@ -272,11 +281,12 @@ def _experiment(points, folder: Path, definition: dict, base: Scenario, *, optio
                 manifest=None, extra_files=()):
     from .experiments import sweep as sw
 
+    engine = sw.choose_engine(points)  # EngineUnsupported (exit 2) before the folder is touched
     with sw.opened(folder, definition, base, resume=resume, option=option,
                    extra_files=extra_files) as store:
         outcome = sw.run_sweep(points, executor_, store, folder, definition=definition,
                                max_reps=max_reps, factors=factors, precision=precision,
-                               progress=progress, manifest=manifest)
+                               progress=progress, manifest=manifest, engine=engine)
         return outcome, store.notices
 
 

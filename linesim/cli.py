@@ -29,11 +29,19 @@ from .loader import ScenarioError, load_scenario_source, override_value
 
 EXIT_BAD_INPUT = 2
 
+ENGINE_HELP = ("Override run.engine: auto (the compiled engine where it supports every feature "
+               "the scenario uses, SimPy otherwise), simpy (the reference) or fast.")
 
-def _overrides(replications, seed, horizon, warmup, sets) -> list[tuple[str, object]]:
+
+def _engine_option(f):
+    return click.option("--engine", type=click.Choice(["auto", "simpy", "fast"]),
+                        help=ENGINE_HELP)(f)
+
+
+def _overrides(replications, seed, horizon, warmup, sets, engine=None) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
     for key, value in (("run.replications", replications), ("run.seed", seed),
-                       ("run.horizon", horizon), ("run.warmup", warmup)):
+                       ("run.horizon", horizon), ("run.warmup", warmup), ("run.engine", engine)):
         if value is not None:
             out.append((key, value))
     for item in sets:
@@ -73,13 +81,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(scenarios: tuple[Path, ...]) -> None:
+@_engine_option
+def validate(scenarios: tuple[Path, ...], engine) -> None:
     """Check scenario files without running them (the pre-flight checks of `run` included)."""
     err = Console(stderr=True)
     from .report import clean
 
     sources: list = []
-    loaded = _load_all(scenarios, [], err, sources)
+    loaded = _load_all(scenarios, _overrides(None, None, None, None, (), engine), err, sources)
     warned = _preflight(loaded, sources, None, False, err)
     for (path, sc), warnings in zip(loaded, warned):
         click.echo(clean(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)"))
@@ -106,14 +115,15 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @click.option("--precision", help="Add replications until the 95% interval of the annual "
                                   "output is within this share of its mean, e.g. 0.5% "
                                   "(--replications is then the maximum).")
+@_engine_option
 def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, jobs, as_json,
-        no_charts, force, precision) -> None:
+        no_charts, force, precision, engine) -> None:
     """Simulate scenarios and write a run folder for each."""
     err, con = _consoles(as_json)
     if out is not None and len(scenarios) > 1:
         raise click.UsageError("--out names one run folder; use --results-dir with several scenarios")
     sources: list = []
-    overrides = _overrides(replications, seed, horizon, warmup, sets)
+    overrides = _overrides(replications, seed, horizon, warmup, sets, engine)
     if precision is not None:
         overrides.append(("run.precision", precision))
     loaded = _load_all(scenarios, overrides, err, sources)
@@ -179,6 +189,8 @@ def _experiment_options(f):
         click.option("--seed", type=int, help="Override run.seed."),
         click.option("--horizon", help="Override run.horizon (e.g. '30 d')."),
         click.option("--warmup", help="Override run.warmup (e.g. '8 h')."),
+        click.option("--engine", type=click.Choice(["auto", "simpy", "fast"]),
+                     help=ENGINE_HELP + " One engine runs every point."),
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Override a key of the (base) scenario by dotted path (repeatable)."),
         click.option("--jobs", "-j", type=click.IntRange(min=1),
@@ -197,9 +209,10 @@ def _experiment_options(f):
     return f
 
 
-def _run_overrides(replications, seed, horizon, warmup) -> dict:
+def _run_overrides(replications, seed, horizon, warmup, engine=None) -> dict:
     return {k: v for k, v in (("replications", replications), ("seed", seed),
-                               ("horizon", horizon), ("warmup", warmup)) if v is not None}
+                               ("horizon", horizon), ("warmup", warmup), ("engine", engine))
+            if v is not None}
 
 
 class _Ticker:
@@ -319,7 +332,8 @@ def _folder(out, results_dir, name) -> tuple[Path, str]:
               help="Also write the tables as CSV or Parquet (points, replications, stations).")
 @_experiment_options
 def sweep(source, vary, design, name, precision, export, out, results_dir, replications, seed,
-          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts, force) -> None:
+          horizon, warmup, engine, sets, jobs, scheduler, dask_local, resume, no_charts,
+          force) -> None:
     """Run a sweep file (or a scenario with --vary) under common random numbers."""
     from . import api
     from .experiments.points import plan_sweep
@@ -327,7 +341,7 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
     from .report import plain, sweep_points_table
 
     err, con = _consoles()
-    run = _run_overrides(replications, seed, horizon, warmup)
+    run = _run_overrides(replications, seed, horizon, warmup, engine)
     if precision is not None:
         run["precision"] = precision
     try:
@@ -363,6 +377,7 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
     if o.precise is False:
         _say(err, f"warning {plan.sweep.name}: some points did not reach the precision asked "
                   f"within {plan.sweep.max_replications} replications (see points.csv)")
+    _engine_said(con, o)
     con.print(plain(f"sweep folder: {folder} ({o.run} replications run, {o.resumed} found "
                     f"from before)"), soft_wrap=True)  # a path stays one line (copy, grep)
 
@@ -378,7 +393,13 @@ def _with_run(loaded, run: dict):
     except Exception as exc:  # noqa: BLE001 - pydantic ValidationError: bad option values
         raise click.BadParameter(str(exc).splitlines()[-1]) from None
     spec = spec.model_copy(update={"run": new_run})
-    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, loaded.source))
+    source = loaded.source
+    if hasattr(source, "overridden"):  # problems at these keys are the command line's
+        import dataclasses
+
+        source = dataclasses.replace(source, overridden=(*source.overridden,
+                                                         *(f"run.{k}" for k in run)))
+    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, source), source=source)
 
 
 def _problems(err: Console, exc) -> None:
@@ -408,17 +429,18 @@ def _consoles(as_json: bool = False) -> tuple[Console, Console]:
     return err, con
 
 
-def _one_scenario(path, replications, seed, horizon, warmup, sets, err):
+def _one_scenario(path, replications, seed, horizon, warmup, sets, err, engine=None):
     """The scenario of improve/solve and its Source (for placing pre-flight problems)."""
     sources: list = []
-    loaded = _load_all([path], _overrides(replications, seed, horizon, warmup, sets), err, sources)
+    loaded = _load_all([path], _overrides(replications, seed, horizon, warmup, sets, engine), err,
+                       sources)
     return loaded[0][1], sources[0]
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_experiment_options
-def improve(scenario, out, results_dir, replications, seed, horizon, warmup, sets, jobs,
+def improve(scenario, out, results_dir, replications, seed, horizon, warmup, engine, sets, jobs,
             scheduler, dask_local, resume, no_charts, force) -> None:
     """What buys the most: every one-at-a-time change a planner would list, ranked by its paired
     gain in annual output (common random numbers), with the capacity arithmetic beside it."""
@@ -426,7 +448,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
     from .report import improve_table, plain
 
     err, con = _consoles()
-    base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+    base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err, engine)
     folder, option = _folder(out, results_dir, f"{base.name}-improve")
     with _experiment_errors(err):
         cands, _points = api._candidate_points(base)
@@ -441,6 +463,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
                 source=str(scenario), progress=tick,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"))
     con.print(improve_table(done.ranking, api.improve_meta(base), top=20))
+    _engine_said(con, done.outcome)
     con.print(plain(f"improve folder: {folder}"), soft_wrap=True)
 
 
@@ -455,14 +478,15 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, set
 @click.option("--max-evals", type=click.IntRange(min=3), default=30, show_default=True)
 @_experiment_options
 def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replications, seed,
-          horizon, warmup, sets, jobs, scheduler, dask_local, resume, no_charts, force) -> None:
+          horizon, warmup, engine, sets, jobs, scheduler, dask_local, resume, no_charts,
+          force) -> None:
     """The value of one monotone key at which P(annual >= target) reaches the target confidence."""
     from . import api
     from .report import plain, solve_renderable
     from .units import parse_duration
 
     err, con = _consoles()
-    base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err)
+    base, source = _one_scenario(scenario, replications, seed, horizon, warmup, sets, err, engine)
     # a bisection takes about log2(1000) + 3 evaluations, the base included
     _experiment_preflight(base, min(max_evals, 14), jobs, force, err, source.problem)
 
@@ -484,7 +508,17 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
                 charts=not no_charts, source=str(scenario), max_evals=max_evals, progress=tick,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
     con.print(solve_renderable(done.solved, name=base.name))
+    _engine_said(con, done.outcome)
     con.print(plain(f"solve folder: {folder}"), soft_wrap=True)
+
+
+def _engine_said(con: Console, outcome) -> None:
+    """'Engine: fast (compiled)' under an experiment's table (the engine of its points)."""
+    from .report import engine_line, plain
+
+    if outcome is not None and getattr(outcome, "engine", ""):
+        con.print(plain(engine_line({"engine": outcome.engine,
+                                     "engine_note": outcome.engine_note})), soft_wrap=True)
 
 
 def _say(err: Console, line: str) -> None:

@@ -27,6 +27,10 @@ a Python API refuse the same runs with the same words. Three checks:
   from more linear programmes on the plant (``capacity.arrival_limits``), so assemblies and
   shared stations couple sources as they do in the plant (see ``flood_check``).
 
+* **Engine**: ``run.engine: fast`` on a scenario the fast engine cannot run (a feature it does
+  not support, or numba missing): an error per reason at ``run.engine``, before simulating.
+  (``auto`` needs no check: it runs SimPy where the fast engine cannot.)
+
 Hand-written arithmetic (no library does it): it is a few lines over the capacity LP.
 """
 
@@ -36,6 +40,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
+from . import engines
 from .calendars import build_calendar, clock, describe, observation_window
 from .capacity import BestFlow, arrival_limits, best_flow, calendar_scales
 from .scenario import UNLIMITED, Scenario
@@ -94,7 +99,7 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
     refused event budget into a warning (nothing else: the other errors cannot give a result
     or would exhaust memory)."""
     warnings: list[str] = []
-    errors: list[PreflightError] = []
+    errors: list[PreflightError] = engine_errors(scenario)
     window = window_error(scenario)
     if window is not None:
         errors.append(window)
@@ -131,6 +136,20 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
     elif budget.wall_s > SOFT_WALL_S:
         warnings.append(budget.describe())
     return Preflight(tuple(warnings), tuple(errors), budget)
+
+
+# -- engine ---------------------------------------------------------------------------------------
+def engine_errors(scenario: Scenario) -> list[PreflightError]:
+    """``run.engine: fast`` on a scenario the fast engine cannot run: one error per reason."""
+    if scenario.run.engine != "fast":
+        return []
+    return [PreflightError(("run", "engine"), engine_message(reason))
+            for reason in engines.fast_problems(scenario)]
+
+
+def engine_message(reason: str) -> str:
+    return (f"fast, but the fast engine cannot run this scenario: {reason}; set run.engine to "
+            "auto (the fast engine where it can run, SimPy otherwise) or simpy")
 
 
 # -- observation window --------------------------------------------------------------------------

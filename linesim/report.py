@@ -122,7 +122,16 @@ def summary_renderable(summary: dict) -> Group:
                        f"{w['share_of_scheduled']:.2%}", _n(w["episodes_per_year"]),
                        f"{mean / 60:,.1f} min" if mean is not None else "—", _n(seq))
         parts.append(wt)
+    if summary.get("engine"):
+        parts.append(plain(engine_line(summary)))
     return Group(*parts)
+
+
+def engine_line(record: dict) -> str:
+    """'Engine: fast (compiled)' / 'Engine: simpy (fast engine not used: ...)' from a summary
+    or manifest holding ``engine`` and ``engine_note``."""
+    note = record.get("engine_note")
+    return f"Engine: {record['engine']}" + (f" ({note})" if note else "")
 
 
 # -- sweeps, improve, solve (issue 8): tables from points.csv, the ranking and the solve result --

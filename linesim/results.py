@@ -163,9 +163,11 @@ def output_size_estimate(scenario: Scenario) -> int:
 
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
                    started: str, finished: str, wall_s: float, jobs: int,
-                   error: str | None = None, replications_run: int | None = None) -> None:
+                   error: str | None = None, replications_run: int | None = None,
+                   engine: str | None = None, engine_note: str | None = None) -> None:
     """The manifest, written last: ``status`` is ok for a complete run folder, failed or
-    interrupted for partial output kept aside; ``files`` lists what the folder holds."""
+    interrupted for partial output kept aside; ``files`` lists what the folder holds;
+    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why."""
     files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
                    | {MANIFEST})
     manifest = {
@@ -187,6 +189,8 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "platform": platform.platform(),
         "files": files,
     }
+    if engine is not None:
+        manifest["engine"], manifest["engine_note"] = engine, engine_note
     if scenario.run.precision is not None:  # replications added until precise: how many ran
         manifest["precision"] = scenario.run.precision
         manifest["max_replications"] = scenario.run.replications

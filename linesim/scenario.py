@@ -478,6 +478,10 @@ class RunSpec(_Frozen):
     # interval's half-width is within this share of the mean; ``replications`` is the maximum.
     precision: Optional[Annotated[float, BeforeValidator(parse_probability),
                                   Field(gt=0, lt=1)]] = None
+    # Which engine simulates: "auto" (the compiled engine where it supports every feature the
+    # scenario uses, SimPy otherwise), "simpy" (the reference) or "fast" (refused, before
+    # simulating, where it does not support a feature). See linesim.engines.
+    engine: Literal["auto", "simpy", "fast"] = "auto"
 
 
 class Target(_Frozen):
@@ -762,11 +766,14 @@ class Scenario(_Frozen):
 
     def resolved(self) -> dict:
         """Plain data with every default written out (round-trips through validation). An unset
-        ``run.precision`` is left out: a fixed number of replications is the usual run, and its
-        resolved file stays as it was before precision existed."""
+        ``run.precision`` and the default ``run.engine: auto`` are left out: a fixed number of
+        replications on the engine linesim picks is the usual run, and its resolved file (and
+        the hashes of sweep stores) stays as it was before these keys existed."""
         data = self.model_dump(mode="json")
         if data["run"].get("precision") is None:
             del data["run"]["precision"]
+        if data["run"].get("engine") == "auto":
+            del data["run"]["engine"]
         return data
 
     def with_run(self, **changes) -> "Scenario":

@@ -1,6 +1,11 @@
-"""One replication: build the SimPy line, run warm-up and horizon, collect a RunResult.
+"""One replication: run it on an engine, collect a RunResult.
 
-Stage: Scenario ─► model ─► **simulate** ─► RunResult ─► replicate.
+Stage: Scenario ─► engines (SimPy or compiled: a Window) ─► **simulate** ─► RunResult ─► replicate.
+
+``run_replication(scenario, r)`` is the one entry every command uses (runs, sweeps, improve,
+solve): the engine ``engines.choose`` picks runs the replication and returns its observation
+window's counters; ``summarize`` turns them into a RunResult with the same arithmetic whatever
+the engine.
 
 The observation window starts when ``run.warmup`` seconds of *scheduled* time have elapsed and
 lasts ``run.horizon`` seconds of *calendar* time. Because a calendar repeats every 365 days, a
@@ -15,10 +20,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Optional, Union
 
-import simpy
-
-from .calendars import build_calendar, clock, observation_window
-from .model import Line
+from . import engines
+from .calendars import build_calendar
+from .engines import Window
 from .scenario import Scenario
 from .states import STATE_NAMES
 from .units import HOUR
@@ -93,57 +97,46 @@ class RunResult:
 
 
 def run_replication(scenario: Scenario, replication: int, *, trace: bool = False) -> RunResult:
-    """Simulate replication ``replication`` of ``scenario`` (seeded by its run block)."""
-    calendar = build_calendar(scenario.output_calendar())  # the reference: output stations'
+    """Simulate replication ``replication`` of ``scenario`` (seeded by its run block) on the
+    engine its ``run.engine`` asks for (``engines.choose``; a trace always runs on SimPy)."""
+    return summarize(scenario, replication, engines.run_window(scenario, replication, trace=trace))
 
-    warmup_s = scenario.run.warmup
-    start_t, end_t = observation_window(calendar, warmup_s, scenario.run.horizon)
-    if calendar.sched(end_t) - calendar.sched(start_t) <= 0:  # nothing to observe, nothing to rate
-        raise ValueError(
-            f"the observation window ({clock(start_t)} to {clock(end_t)}, after the warm-up of "
-            f"run.warmup, for run.horizon) holds no scheduled time on the output calendar: "
-            "lengthen run.horizon or change run.warmup")
 
-    env = simpy.Environment()
-    line = Line(env, scenario, calendar, replication, warmup_s=warmup_s, trace=trace)
-    if start_t > 0:
-        env.run(until=start_t)
-    before = line.counters(start_t)
-    line.reset_buffer_maxima()
-    env.run(until=end_t)
-    after = line.counters(end_t)
-    bottleneck_s = line.detector.finish(after["sched_s"])
-
-    observed_s = end_t - start_t
+def summarize(scenario: Scenario, replication: int, window: Window) -> RunResult:
+    """The RunResult of one replication from an engine's observation window: the counters at its
+    end minus those at its start, shares of calendar time, rates per scheduled hour."""
+    before, after = window.before, window.after
+    bottleneck_s = window.bottleneck_s
+    observed_s = window.end_t - window.start_t
     scheduled_s = after["sched_s"] - before["sched_s"]
     output = after["exited"] - before["exited"]
     scrapped = after["scrapped"] - before["scrapped"]
     departures = output + scrapped
-    per_year = calendar.scheduled_s_per_period
+    per_year = build_calendar(scenario.output_calendar()).scheduled_s_per_period
 
     variants = list(scenario.products.names) if scenario.products else []
     stations = []
-    for i, st in enumerate(line.stations):
+    for i, spec in enumerate(scenario.stations):
         totals = [0.0] * len(STATE_NAMES)
-        for k in range(st.spec.servers):
+        for k in range(spec.servers):
             for j in range(len(STATE_NAMES)):
                 totals[j] += after["state_s"][i][k][j] - before["state_s"][i][k][j]
-        denom = observed_s * st.spec.servers
+        denom = observed_s * spec.servers
         stations.append(StationStats(
-            name=st.spec.name,
-            servers=st.spec.servers,
+            name=spec.name,
+            servers=spec.servers,
             shares={name: totals[j] / denom for j, name in enumerate(STATE_NAMES)},
             failures=after["failures"][i] - before["failures"][i],
             starved_episodes=after["starved_episodes"][i] - before["starved_episodes"][i],
             starved_for_s={name: after["missing_s"][i][j] - before["missing_s"][i][j]
-                           for j, name in enumerate(st.spec.inputs) if after["missing_s"][i]},
+                           for j, name in enumerate(spec.inputs) if after["missing_s"][i]},
             out_of_sequence={
-                name: after["out_of_sequence"][i][st.spec.inputs.index(name)]
-                - before["out_of_sequence"][i][st.spec.inputs.index(name)]
-                for name in st.spec.in_sequence_inputs(variants)},
+                name: after["out_of_sequence"][i][spec.inputs.index(name)]
+                - before["out_of_sequence"][i][spec.inputs.index(name)]
+                for name in spec.in_sequence_inputs(variants)},
             starved_for_episodes={
                 name: after["missing_starts"][i][j] - before["missing_starts"][i][j]
-                for j, name in enumerate(st.spec.inputs) if after["missing_starts"][i]},
+                for j, name in enumerate(spec.inputs) if after["missing_starts"][i]},
             bottleneck_share=bottleneck_s[i] / scheduled_s if scheduled_s > 0 else 0.0,
         ))
     buffers = [
@@ -153,9 +146,9 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             kind=buf.kind,
             capacity="unlimited" if math.isinf(buf.capacity) else int(buf.capacity),
             mean_level=(after["buffer_area"][i] - before["buffer_area"][i]) / observed_s,
-            max_level=buf.max_level,
+            max_level=window.buffer_max[i],
         )
-        for i, buf in enumerate(line.buffers)
+        for i, buf in enumerate(window.buffers)
     ]
     top = max(range(len(stations)), key=lambda i: bottleneck_s[i])
     return RunResult(
@@ -191,7 +184,5 @@ def run_replication(scenario: Scenario, replication: int, *, trace: bool = False
             {v: after["exited_by"][j] - before["exited_by"][j]
              for j, v in enumerate(scenario.products.names)} if scenario.products else {}
         ),
-        trace=(
-            {st.spec.name: [c.trace for c in st.clocks] for st in line.stations} if trace else None
-        ),
+        trace=window.trace,
     )

@@ -28,6 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..distributions import AnyDist
 from ..loader import Problem, ScenarioError, problems_from, set_dotted
+from ..preflight import engine_errors
 from ..scenario import Scenario
 from .core import BASE, Factor, Point
 from .design import Design, level_text, make_design
@@ -168,12 +169,16 @@ class SweepPlan:
 def build_points(sweep: LoadedSweep, design: Optional[Design] = None) -> list[tuple[Point, Scenario]]:
     """Every point of the sweep with its validated scenario (point 0 the base); a grid or
     one_at_a_time point equal to the base is not repeated. Raises ScenarioError: problems placed
-    at the sweep's ``parameters[i]`` (its line), naming the point."""
+    at the sweep's ``parameters[i]`` (its line), naming the point — a point that
+    ``run.engine: fast`` cannot run included (the base's own checks are the pre-flight's)."""
     if design is None:
         design = make_design(sweep.factors, sweep.spec.design)
     base = sweep.base
     base_hash = scenario_hash(base)
     drop_base_twins = design.kind in ("grid", "one_at_a_time")
+    # `run.engine: fast`: each point the fast engine cannot run is refused here (when the base
+    # itself cannot, the pre-flight says so once, at run.engine).
+    check_engine = not engine_errors(base)
     built: list[tuple[Point, Scenario]] = [(design.points[BASE], base)]
     failures: dict[tuple, list[Point]] = {}  # (loc, message) -> points failing so
     for point in design.points[1:]:
@@ -184,6 +189,12 @@ def build_points(sweep: LoadedSweep, design: Optional[Design] = None) -> list[tu
                 failures.setdefault(_place(sweep, point, one), []).append(point)
             continue
         if drop_base_twins and scenario_hash(scenario) == base_hash:
+            continue
+        refused = engine_errors(scenario) if check_engine else []
+        for e in refused:
+            failures.setdefault(_place(sweep, point, PointError(None, e.message, "run.engine")),
+                                []).append(point)
+        if refused:
             continue
         built.append((dataclasses.replace(point, index=len(built)) if drop_base_twins else point,
                       scenario))

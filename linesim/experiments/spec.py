@@ -41,7 +41,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Iterable, NamedTuple, Optional, Union
+from typing import Annotated, Any, Iterable, Literal, NamedTuple, Optional, Union
 
 import numpy as np
 from pydantic import (
@@ -214,6 +214,8 @@ class SweepRun(_Frozen):
     # The half-width of each point's 95 % interval (and of its paired difference to the base)
     # wanted, as a share of the mean: 0.5% or 0.005.
     precision: Optional[Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]] = None
+    # The engine of every point (one engine per sweep: see experiments.sweep.run_sweep).
+    engine: Optional[Literal["auto", "simpy", "fast"]] = None
 
 
 class LatinHypercubeSpec(_Frozen):
@@ -928,7 +930,8 @@ def resolved(sweep: LoadedSweep) -> dict:
         "base": spec.base,
         "base_scenario": sweep.base.name,
         "description": spec.description,
-        "run": {**{k: v for k, v in sweep.base.run.model_dump(mode="json").items()},
+        "run": {**{k: v for k, v in sweep.base.run.model_dump(mode="json").items()
+                   if not (k == "engine" and v == "auto")},  # as Scenario.resolved: unset
                 "precision": sweep.precision},
         "target": sweep.base.target.model_dump(mode="json") if sweep.base.target else None,
         "design": spec.design.model_dump(mode="json", exclude_none=True),

@@ -5,7 +5,7 @@ Stage: execute ─► **store** ─► sweep / analyze / the public ``linesim.sw
 ``sweep.sqlite`` holds three tables:
 
 * ``meta`` (key, value): the sweep definition (JSON) and its hash, the base scenario's hash,
-  linesim's version and the stream scheme, when the sweep was created.
+  linesim's version and the stream scheme, when the sweep was created, the engines that ran it.
 * ``points`` (point, label, ``values`` and ``overrides`` as JSON, the point's resolved scenario as
   JSON and its hash).
 * ``replications`` (point, replication, the RunResult as JSON with sorted keys), PRIMARY KEY
@@ -258,6 +258,20 @@ class Store:
         with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                ("factors", canonical_json(rows)))
+
+    def add_engine(self, engine: str) -> None:
+        """Record that ``engine`` ("simpy" or "fast") runs replications of this store."""
+        have = self.engines()
+        if engine not in have:
+            with self.transaction():
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                  ("engines", canonical_json(sorted({*have, engine}))))
+
+    def engines(self) -> list[str]:
+        """The engines that ran (or were set to run) replications of this store, sorted (empty
+        for a store written before engines were recorded)."""
+        raw = self.meta().get("engines")
+        return json.loads(raw) if raw else []
 
     def factors(self) -> Optional[list[Factor]]:
         """The recorded factors (None for a store written before they were recorded)."""

@@ -20,7 +20,14 @@ Files (``SWEEP_TABLES``; CSV with a fixed column order, rows sorted by point and
 YAML in the definition's own key order): ``points.csv``, ``replications.csv``,
 ``sweep.resolved.yaml`` — byte-identical whatever the executor and worker count — and
 ``manifest.json`` (``"kind": "sweep"``; timestamps, executor and counts: the one file that
-differs between runs). All written atomically (``results.atomic_write``); reading goes one point
+differs between runs; ``engine``: the engine that ran the points).
+
+One engine runs every point of a sweep (``engines.choose_for_all``): the fast engine when every
+point would run on it, SimPy otherwise (with ``run.engine: auto``), so that every point draws
+its random numbers on the same engine and paired differences stay paired. The workers get each
+point's scenario pinned to that engine. The store records every engine that ran points of it
+(``engines_stored`` in the manifest): a sweep, a solve adding evaluations or a resume run on
+another engine than before (numba gone, an evaluation the fast engine cannot run) shows there. All written atomically (``results.atomic_write``); reading goes one point
 at a time, so memory does not grow with the number of points.
 """
 
@@ -39,6 +46,7 @@ from typing import Callable, Iterator, Optional, Sequence
 
 import yaml
 
+from .. import engines
 from ..capacity import capacity_check
 from ..results import MANIFEST, REPLICATION_COLUMNS, atomic_write, dumps_json, versions, write_text
 from ..scenario import Scenario
@@ -90,6 +98,14 @@ class SweepOutcome:
     resumed: int  # replications found in the store when it began
     batches: int
     precise: Optional[bool]  # every point met the precision goal (None without one)
+    engine: str = ""  # the engine that ran this call's replications ("simpy" or "fast")
+    engine_note: str = ""  # why ("compiled", or why the fast engine was not used)
+
+
+def choose_engine(points: Sequence[tuple[Point, Scenario]]) -> engines.Choice:
+    """The one engine of a sweep's points (see the module docstring); EngineUnsupported when
+    ``run.engine: fast`` and a point cannot run on it."""
+    return engines.choose_for_all((f"point {p.index} ({p.label})", s) for p, s in points)
 
 
 # -- the folder and its store ---------------------------------------------------------------------
@@ -119,11 +135,13 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
               more_replications: Optional[MoreReplications] = analyze.more_replications,
               progress: Optional[Callable[[Progress], None]] = None,
               point_row: Optional[PointRow] = analyze.point_row,
-              manifest: Optional[dict] = None) -> SweepOutcome:
+              manifest: Optional[dict] = None,
+              engine: Optional[engines.Choice] = None) -> SweepOutcome:
     """Run the sweep's missing replications on ``executor`` (entered here) into ``store``, then
     write ``folder``'s tables and manifest. ``definition`` is the resolved sweep definition
     (plain data, every default written out); ``manifest`` adds keys to the manifest (command,
-    source file). Interrupts and errors propagate after the folder's files were written with
+    source file); ``engine`` the engine chosen for the points (``choose_engine``, computed here
+    when not given). Interrupts and errors propagate after the folder's files were written with
     the manifest's status ``interrupted`` or ``failed``."""
     folder = Path(folder)
     started = _now()
@@ -132,8 +150,11 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
     scenarios = {p.index: s for p, s in points}
     if BASE not in scenarios:
         raise ValueError("the points must include the base point 0")
+    choice = engine or choose_engine(points)
+    run_on = {i: engines.pinned(s, choice.engine) for i, s in scenarios.items()}
     store.add_points(points)
     store.set_factors(factors)
+    manifest = {**(manifest or {}), "engine": choice.engine, "engine_note": choice.note}
     maximum = len(scenarios) * max_reps
     resumed = store.count()
     state = {"done": resumed, "run": 0, "batch": 0}
@@ -160,10 +181,11 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
                 if not entered:
                     running.enter_context(executor)
                     entered = True
+                    store.add_engine(choice.engine)
                 if progress:
                     progress(Progress(state["done"], total, maximum, resumed, state["batch"]))
                 for point, replication, result in executor.imap_unordered(
-                        _tasks(store, scenarios, targets)):
+                        _tasks(store, run_on, targets)):
                     if store.add(point, replication, result):
                         state["done"] += 1
                         state["run"] += 1
@@ -187,7 +209,8 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
         raise
     _write_manifest(folder, store, status, error, started, t0, executor, max_reps, manifest)
     return SweepOutcome(points=len(scenarios), stored=store.count(), run=state["run"],
-                        resumed=resumed, batches=state["batch"], precise=precise)
+                        resumed=resumed, batches=state["batch"], precise=precise,
+                        engine=choice.engine, engine_note=choice.note)
 
 
 def _counts(store: Store, scenarios: dict) -> dict[int, int]:
@@ -324,6 +347,7 @@ def _write_manifest(folder: Path, store: Store, status: str, error: Optional[str
         "versions": versions(),
         "platform": platform.platform(),
         "files": files,
+        "engines_stored": store.engines(),
         **(extra or {}),
     }
     write_text(folder / MANIFEST, dumps_json(manifest))

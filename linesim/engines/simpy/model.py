@@ -1,6 +1,6 @@
-"""The SimPy plant: stations, buffers, failures, calendar — stage three of the data flow.
+"""The SimPy plant: stations, buffers, failures, calendar — the SimPy engine's model.
 
-Scenario (frozen) ─► **model** ─► raw counters ─► simulate (RunResult)
+Scenario (frozen) ─► **model** ─► raw counters ─► engines.simpy.run (Window) ─► simulate
 
 Knows nothing of YAML, files or pandas. One SimPy process per station server, looping: take a
 part (or a kit of parts, at an assembly station), process it (with its failures), scrap it, send
@@ -50,12 +50,12 @@ from typing import Optional
 
 import simpy
 
-from .bottleneck import ActivePeriods
-from .calendars import Calendar, build_calendar
-from .distributions import uniform_sampler
-from .scenario import UNLIMITED, ByProductRouting, Scenario, Station
-from .states import BLOCKED, DOWN, SETUP, STARVED, WORKING, KitClock, StateClock
-from .streams import PLAN, Purpose, name_key, stream
+from ...bottleneck import ActivePeriods
+from ...calendars import Calendar, build_calendar
+from ...distributions import uniform_sampler
+from ...scenario import UNLIMITED, ByProductRouting, Scenario, Station
+from ...states import BLOCKED, DOWN, SETUP, STARVED, WORKING, KitClock, StateClock
+from ...streams import PLAN, Purpose, name_key, stream
 
 
 class Buffer:
