@@ -1,0 +1,264 @@
+"""The compiled engine's bottleneck detector (linesim.engines.fast.detector) equals the SimPy
+engine's ActivePeriods bit for bit on the same report stream, keeps its memory bounded, and can
+be called from inside another numba-compiled function."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import linesim
+from linesim import bottleneck
+from linesim.bottleneck import ActivePeriods
+
+numba = pytest.importorskip("numba")
+from linesim.engines.fast import detector as D  # noqa: E402
+
+OPEN, CLOSE = 1, 0
+
+
+# -- streams -------------------------------------------------------------------------------------
+
+def random_stream(rng, n, n_reports, *, grid, p_tie=0.3, p_zero=0.1, p_still=0.2):
+    """A valid report stream in time order: each station alternates open/close; some stations
+    open at 0, some never change (always active or never active); times on an integer grid
+    (equal lengths, so shared winners) or exponential floats (rounding); ties at equal times and
+    zero-length gaps/periods (a station toggled twice at one instant)."""
+    active = rng.random(n) < 0.6
+    still = rng.random(n) < p_still
+    if still.all():
+        still[rng.integers(n)] = False
+    weights = rng.dirichlet(np.full(n, 0.7)) * ~still + 1e-12 * ~still
+    weights /= weights.sum()
+    steps = n_reports // 2 + 1
+    step = rng.integers(1, 4, steps).astype(float) if grid else rng.exponential(1.7, steps)
+    t_step = np.cumsum(np.where(rng.random(steps) < p_tie, 0.0, step))
+    s_step = rng.choice(n, size=steps, p=weights)
+    twice = np.where(rng.random(steps) < p_zero, 2, 1)  # two toggles at one instant
+    times, stations = np.repeat(t_step, twice), np.repeat(s_step, twice)
+    by_station = np.argsort(stations, kind="stable")
+    first = np.searchsorted(stations[by_station], stations[by_station])
+    nth = np.empty(len(stations), np.int64)
+    nth[by_station] = np.arange(len(stations)) - first  # k-th report of its station
+    kinds = np.where((active[stations] + nth) % 2 == 0, OPEN, CLOSE)
+    initial = np.flatnonzero(active)
+    return (np.concatenate([np.full(len(initial), OPEN), kinds]).astype(np.int64),
+            np.concatenate([initial, stations]).astype(np.int64),
+            np.concatenate([np.zeros(len(initial)), times]), float(times[-1]))
+
+
+def python_state(a: ActivePeriods):
+    return (list(a.open_start), list(a.pending.items()), a.pending_s if a.pending else None,
+            list(a.closed), a.decided_until, list(a.bottleneck_s))
+
+
+def fast_state(det):
+    npend, nclosed = int(det.i[0]), int(det.i[1])
+    return (det.open_start.tolist(),
+            [(int(det.pend_st[k]), float(det.pend_start[k])) for k in range(npend)],
+            float(det.f[0]) if npend else None,
+            [(float(det.c_start[k]), float(det.c_end[k]), int(det.c_st[k])) for k in range(nclosed)],
+            float(det.f[1]), det.bottleneck_s.tolist())
+
+
+def run_both(n, count_from, kinds, stations, times, end, batch, checkpoints=8):
+    """Feed the stream to ActivePeriods (report by report) and to the njit detector (in chunks
+    through ``replay``); compare the full internal state at each chunk's end; return both
+    results of finish(end)."""
+    with mock.patch.object(bottleneck, "_BATCH", batch):
+        ref = ActivePeriods(n, count_from_s=count_from)
+        det = D.new_state(n, count_from)
+        assert det.i[2] == batch
+        cuts = np.linspace(0, len(kinds), checkpoints + 1).astype(int)
+        for a, b in zip(cuts, cuts[1:]):
+            for k in range(a, b):
+                (ref.open if kinds[k] else ref.close)(int(stations[k]), float(times[k]))
+            D.replay(det, kinds[a:b], stations[a:b], times[a:b])
+            assert fast_state(det) == python_state(ref), f"state differs after report {b}"
+        want = ref.finish(end)
+        got = D.finish(det, end).tolist()
+    return got, want, det
+
+
+# -- equality with ActivePeriods -----------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("batch", [1, 7, 64, 2048])
+def test_equal_to_active_periods_on_random_streams(seed, batch):
+    """On random valid streams (many stations, ties, zero-length gaps, integer and float times,
+    a warm-up, always-active and never-active stations) the detector's state after every chunk of
+    reports (open starts, pending periods in order, the closed buffer, the decided time, the
+    credit) and its final per-station seconds are exactly ActivePeriods'; small batches force
+    many resolves."""
+    rng = np.random.default_rng([9, seed, batch])
+    n = int(rng.integers(1, 12))
+    grid = bool(seed % 2)
+    kinds, stations, times, t = random_stream(rng, n, 6000, grid=grid)
+    count_from = float(rng.uniform(0, t / 3)) if seed % 3 else 0.0
+    end = t + (float(rng.integers(0, 3)) if grid else float(rng.exponential(1.0)))
+    got, want, det = run_both(n, count_from, kinds, stations, times, end, batch)
+    assert got == want  # bit for bit, not approx
+    assert sum(got) > 0
+
+
+@st.composite
+def small_streams(draw):
+    n = draw(st.integers(1, 5))
+    initially = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    steps = draw(st.lists(st.tuples(st.integers(0, n - 1),
+                                    st.sampled_from([0.0, 0.0, 0.25, 1.0, 1.0, 2.0, 3.5])),
+                          max_size=120))
+    active = list(initially)
+    kinds = [OPEN] * sum(initially)
+    stations = [s for s in range(n) if initially[s]]
+    times = [0.0] * len(kinds)
+    t = 0.0
+    for s, dt in steps:
+        t += dt
+        kinds.append(CLOSE if active[s] else OPEN), stations.append(s), times.append(t)
+        active[s] = not active[s]
+    end = t + draw(st.sampled_from([0.0, 1.0, 2.5]))
+    count_from = draw(st.sampled_from([0.0, 0.5, 1.0, 4.0, 1e9]))
+    batch = draw(st.sampled_from([1, 2, 3, 5, 2048]))
+    return n, count_from, (np.array(kinds, np.int64), np.array(stations, np.int64),
+                           np.array(times, float)), end, batch
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_streams())
+def test_equal_to_active_periods_on_small_streams(case):
+    """Hypothesis-shrunk small streams (up to 5 stations, many equal times and equal lengths,
+    warm-up possibly beyond the end, any batch): internal state and result exactly equal."""
+    n, count_from, (kinds, stations, times), end, batch = case
+    got, want, _ = run_both(n, count_from, kinds, stations, times, end, batch, checkpoints=3)
+    assert got == want
+
+
+def test_sweep_event_order_is_python_tuple_order():
+    """The sweep visits events in the order of Python's sort of (x, kind, station, length),
+    ties on x included, whatever order they were generated in."""
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        m = int(rng.integers(1, 300))
+        x = rng.integers(0, 6, m).astype(float)
+        kind = rng.integers(0, 2, m)
+        st_ = rng.integers(0, 4, m)
+        length = rng.integers(1, 4, m).astype(float)
+        det = D.new_state(4, 0.0, batch=m)
+        det.ev_x[:m], det.ev_kind[:m], det.ev_st[:m], det.ev_len[:m] = x, kind, st_, length
+        got = [(det.ev_x[e], det.ev_kind[e], det.ev_st[e], det.ev_len[e])
+               for e in D._event_order(det, m)]
+        assert got == sorted(zip(x, kind, st_, length))
+
+
+# -- edge cases ----------------------------------------------------------------------------------
+
+def test_no_periods():
+    """No reports at all: nothing is credited (as ActivePeriods)."""
+    det = D.new_state(4, 10.0)
+    got = D.finish(det, 100.0).tolist()
+    assert got == ActivePeriods(4, 10.0).finish(100.0) == [0.0] * 4
+
+
+def test_all_stations_always_active():
+    """Every station active from 0 to the end: equal-length periods share the counted time
+    equally, exactly as ActivePeriods does."""
+    n, end, count_from = 7, 1000.3, 11.7
+    ref, det = ActivePeriods(n, count_from), D.new_state(n, count_from)
+    for s in range(n):
+        ref.open(s, 0.0)
+        D.report_open(det, s, 0.0)
+    got, want = D.finish(det, end).tolist(), ref.finish(end)
+    assert got == want
+    assert got == [(end - count_from) / n] * n
+
+
+def test_station_open_at_the_end():
+    """A period still open when the run ends is closed at the end and competes; the longest
+    wins and a station whose periods all lie inside it gets nothing."""
+    kinds = np.array([OPEN, OPEN, CLOSE, OPEN, CLOSE], np.int64)
+    stations = np.array([0, 1, 1, 1, 1], np.int64)
+    times = np.array([2.0, 3.0, 5.0, 6.0, 9.0])
+    got, want, _ = run_both(2, 0.0, kinds, stations, times, 20.0, 2048)
+    assert got == want == [18.0, 0.0]
+
+
+def test_callable_from_another_njit_function():
+    """The report functions compile inside a caller's own njit loop (the compiled engine's use)."""
+
+    @numba.njit
+    def loop(det, n_ops):
+        t = 0.0
+        for k in range(n_ops):
+            t += 1.0
+            D.report_close(det, k % 2, t)
+            D.report_open(det, k % 2, t + 0.5)
+        return D.finish(det, t + 1.0)
+
+    det = D.new_state(2, 0.0)
+    got = loop(det, 1000).tolist()
+    ref = ActivePeriods(2)
+    t = 0.0
+    for k in range(1000):
+        t += 1.0
+        ref.close(k % 2, t)
+        ref.open(k % 2, t + 0.5)
+    assert got == ref.finish(t + 1.0)
+
+
+# -- memory --------------------------------------------------------------------------------------
+
+def test_closed_buffer_stays_bounded_on_a_long_stream():
+    """Over a stream of 400k reports (~100 times the buffer's capacity in periods) the closed
+    buffer never holds more than max(batch - 1, n - 1) + n periods, the bound the module
+    docstring derives, and the state's arrays do not grow."""
+    rng = np.random.default_rng(11)
+    n = 6
+    kinds, stations, times, t = random_stream(rng, n, 400_000, grid=False, p_still=0.0)
+    det = D.new_state(n, 100.0)
+    sizes = [a.size for a in det]
+    D.replay(det, kinds, stations, times)
+    D.finish(det, t + 1.0)
+    batch = int(det.i[2])
+    assert det.i[4] <= max(batch - 1, n - 1) + n <= det.i[3]
+    assert [a.size for a in det] == sizes
+
+
+def test_buffer_stays_small_when_one_station_never_rests():
+    """A station active throughout: the others' periods inside its open period are dropped on
+    arrival, so nothing piles up although nothing can be decided until the end."""
+    det = D.new_state(3, 0.0)
+    D.report_open(det, 0, 0.0)
+    kinds = np.tile(np.array([OPEN, OPEN, CLOSE, CLOSE], np.int64), 50_000)
+    stations = np.tile(np.array([1, 2, 1, 2], np.int64), 50_000)
+    times = (np.arange(200_000) // 2 * 1.5).astype(float)
+    D.replay(det, kinds, stations, times)
+    assert det.i[4] <= 3
+    assert D.finish(det, times[-1]).tolist() == [times[-1], 0.0, 0.0]
+
+
+# -- packaging -----------------------------------------------------------------------------------
+
+def test_numba_is_imported_only_by_the_fast_engine():
+    """numba is a dependency of linesim/engines/fast only: no other module imports it, so the
+    SimPy engine and the rest of linesim work without compiling anything."""
+    pkg = Path(linesim.__file__).parent
+    fast = pkg / "engines" / "fast"
+    offenders = []
+    for path in pkg.rglob("*.py"):
+        if fast in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                     else [])
+            if any(name.split(".")[0] == "numba" for name in names):
+                offenders.append(str(path.relative_to(pkg)))
+    assert not offenders
