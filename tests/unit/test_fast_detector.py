@@ -60,12 +60,14 @@ def python_state(a: ActivePeriods):
 
 
 def fast_state(det):
-    npend, nclosed = int(det.i[0]), int(det.i[1])
-    return (det.open_start.tolist(),
-            [(int(det.pend_st[k]), float(det.pend_start[k])) for k in range(npend)],
-            float(det.f[0]) if npend else None,
-            [(float(det.c_start[k]), float(det.c_end[k]), int(det.c_st[k])) for k in range(nclosed)],
-            float(det.f[1]), det.bottleneck_s.tolist())
+    v = D.view(det)
+    npend, nclosed = v["n_pending"], v["n_closed"]
+    return (v["open_start"].tolist(),
+            [(int(v["pend_st"][k]), float(v["pend_start"][k])) for k in range(npend)],
+            v["pending_s"] if npend else None,
+            [(float(v["c_start"][k]), float(v["c_end"][k]), int(v["c_st"][k]))
+             for k in range(nclosed)],
+            v["decided_until"], v["bottleneck_s"].tolist())
 
 
 def run_both(n, count_from, kinds, stations, times, end, batch, checkpoints=8):
@@ -75,13 +77,16 @@ def run_both(n, count_from, kinds, stations, times, end, batch, checkpoints=8):
     with mock.patch.object(bottleneck, "_BATCH", batch):
         ref = ActivePeriods(n, count_from_s=count_from)
         det = D.new_state(n, count_from)
-        assert det.i[2] == batch
+        assert D.view(det)["batch"] == batch
         cuts = np.linspace(0, len(kinds), checkpoints + 1).astype(int)
         for a, b in zip(cuts, cuts[1:]):
             for k in range(a, b):
                 (ref.open if kinds[k] else ref.close)(int(stations[k]), float(times[k]))
             D.replay(det, kinds[a:b], stations[a:b], times[a:b])
             assert fast_state(det) == python_state(ref), f"state differs after report {b}"
+            v = D.view(det)
+            if not v["first_open_stale"]:  # the cached minimum of the open starts
+                assert v["first_open"] == min(v["open_start"].tolist(), default=math.inf)
         want = ref.finish(end)
         got = D.finish(det, end).tolist()
     return got, want, det
@@ -152,9 +157,10 @@ def test_sweep_event_order_is_python_tuple_order():
         st_ = rng.integers(0, 4, m)
         length = rng.integers(1, 4, m).astype(float)
         det = D.new_state(4, 0.0, batch=m)
-        det.ev_x[:m], det.ev_kind[:m], det.ev_st[:m], det.ev_len[:m] = x, kind, st_, length
-        order = det.ev_order if D._event_order(det, m) else det.ev_tmp
-        got = [(det.ev_x[e], det.ev_kind[e], det.ev_st[e], det.ev_len[e]) for e in order[:m]]
+        v = D.view(det)
+        v["ev_x"][:m], v["ev_kind"][:m], v["ev_st"][:m], v["ev_len"][:m] = x, kind, st_, length
+        order = v["ev_order"] if D._event_order(det, m) else v["ev_tmp"]
+        got = [(v["ev_x"][e], v["ev_kind"][e], v["ev_st"][e], v["ev_len"][e]) for e in order[:m]]
         assert got == sorted(zip(x, kind, st_, length))
 
 
@@ -226,8 +232,9 @@ def test_closed_buffer_stays_bounded_on_a_long_stream():
     sizes = [a.size for a in det]
     D.replay(det, kinds, stations, times)
     D.finish(det, t + 1.0)
-    batch = int(det.i[2])
-    assert det.i[4] <= max(batch - 1, n - 1) + n <= det.i[3]
+    v = D.view(det)
+    assert v["high_water"] <= max(v["batch"] - 1, n - 1) + n <= v["capacity"]
+    assert len(kinds) / 2 > 50 * v["capacity"]  # periods: many times the capacity
     assert [a.size for a in det] == sizes
 
 
@@ -240,7 +247,7 @@ def test_buffer_stays_small_when_one_station_never_rests():
     stations = np.tile(np.array([1, 2, 1, 2], np.int64), 50_000)
     times = (np.arange(200_000) // 2 * 1.5).astype(float)
     D.replay(det, kinds, stations, times)
-    assert det.i[4] <= 3
+    assert D.view(det)["high_water"] <= 3
     assert D.finish(det, times[-1]).tolist() == [times[-1], 0.0, 0.0]
 
 

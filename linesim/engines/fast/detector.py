@@ -10,21 +10,25 @@ arrays so that the compiled engine's event loop can report without calling Pytho
     bottleneck_s = finish(det, s)                      # njit, float64[n_stations]
     replay(det, kinds, stations, times)                # njit: feed arrays of reports (1 = open)
 
-``det`` is a :data:`DetectorState` namedtuple of arrays (numba passes a namedtuple of arrays
-into and between jitted functions as one argument); the scalars live in the small arrays ``f``
-(pending_s, decided_until, count_from) and ``i`` (pending count, closed count, batch,
-capacity, closed high-water mark, overflow flag). The state persists across calls; nothing is
+``det`` is a :data:`DetectorState`, a namedtuple of two flat arrays, ``f`` (float64) and ``i``
+(int64): a header of scalars, then the named regions of ``_LAYOUT`` (open_start, the pending
+periods, the closed-period buffer, the sweep's events, ...). Inside the module each region is
+read through an accessor (``_open_start(det)`` ...) that returns a view; :func:`view` gives
+them all by name, for tests and debugging. The state persists across calls; nothing is
 allocated after ``new_state`` until ``finish`` returns its copy of the result.
 
-Every function that takes the state, except ``finish``, is compiled without numba's reference
-counting (``_nrt=False``, a numba compiler flag): they never allocate. With reference counting,
-a jitted function that calls another one (or loops) keeps an increment and a decrement of every
-array it is given at every call, which measured ~14 ns per array: ~240 ns per report with this
-layout's 19 arrays, more than ActivePeriods' own Python time. Without it a report costs a few
-nanoseconds plus the work. The caller (the compiled engine) keeps reference counting: calling a
-function compiled without it is an ordinary call. For the same reason nothing below a report
-may allocate: the sort is hand-written on preallocated index buffers (numpy's argsort
-allocates), and the buffer capacity is checked with a flag, not an exception.
+Speed, and why the state looks like this (measured on a recorded phase-1 report stream):
+
+- Every function that takes the state, except ``finish``, is compiled without numba's reference
+  counting (``_nrt=False``, a numba compiler flag): they never allocate. With it, a jitted
+  function that calls another one (or loops) keeps an increment and a decrement of every array
+  it is given at every call (~14 ns per array): ~475 ns per report with one array per field,
+  slower than ActivePeriods in Python. The caller (the compiled engine) keeps reference
+  counting; calling a function compiled without it is an ordinary call. For the same reason
+  nothing below a report may allocate: the sort is hand-written on preallocated index buffers
+  (numpy's argsort allocates), and the buffer capacity is checked with a flag, not an exception.
+- Two arrays, not one per field: numba passes each array as 7 scalar arguments, so a call with
+  19 arrays passes 133 of them; that alone was ~30 ns per report against ~10 ns with two.
 
 Equal to ActivePeriods bit for bit, on any report stream in time order: every step does the
 same floating-point operations in the same order.
@@ -34,7 +38,9 @@ same floating-point operations in the same order.
   ``dict.pop`` does, so the closed buffer holds the same periods in the same order as the
   Python list (the tests compare the buffers themselves, not only the results).
 - ``max(a, b)``/``min(a, b)`` are written as Python evaluates them (the first argument unless
-  the second is strictly larger/smaller), ``min(open_start)`` as a scan.
+  the second is strictly larger/smaller). ``min(open_start)`` is kept up to date as the starts
+  change (exact: a minimum involves no rounding), with a scan only when the station holding it
+  closes: O(1) instead of O(stations) per flush in the common case.
 - The sweep's events are put in the order of Python's tuple sort ``(x, kind, station,
   length)``, by a merge sort comparing the full key. (On a valid stream the order within one
   ``x`` cannot change a result: credit is given only when ``x`` moves on, after every event at
@@ -82,23 +88,33 @@ from numba import njit
 
 from ... import bottleneck
 
-DetectorState = collections.namedtuple("DetectorState", [
-    "open_start",  # float64[n]: start of each station's open period, inf when none
-    "pend_st",  # int64[n]: stations with a period closed at pending_s, in insertion order
-    "pend_start",  # float64[n]: their starts
-    "pend_idx",  # int64[n]: position of a station in pend_st, -1 when not pending
-    "c_start", "c_end", "c_st",  # closed periods (start, end, station), [capacity]
-    "ev_x", "ev_kind", "ev_st", "ev_len",  # the sweep's events, [2 * capacity]
-    "ev_order", "ev_tmp",  # int64[2 * capacity]: the sort's index buffers
-    "cov_list", "cov_pos", "cov_len",  # stations covering the sweep point, position, length
-    "bottleneck_s",  # float64[n]: credited scheduled seconds
-    "f",  # float64[3]: pending_s, decided_until, count_from
-    "i",  # int64[6]: n_pending, n_closed, batch, capacity, high-water mark of n_closed, overflow
-])
+DetectorState = collections.namedtuple("DetectorState", ["f", "i"])
 
-# indices into f and i
-_PENDING_S, _DECIDED, _COUNT_FROM = 0, 1, 2
-_NPEND, _NCLOSED, _BATCH, _CAP, _HIGH, _OVERFLOW = 0, 1, 2, 3, 4, 5
+# f's header
+_PENDING_S, _DECIDED, _COUNT_FROM, _FIRST = range(4)  # _FIRST: min(open_start), see _set_open
+_F_HEAD = 4
+# i's header
+_NPEND, _NCLOSED, _BATCH, _CAP, _HIGH, _OVERFLOW, _STALE, _N = range(8)
+_I_HEAD = 8
+
+# The regions after each header, in order: (name, array, length in stations, in capacities).
+# The accessors below follow this table (the tests read the state through ``view``, built from
+# it, and compare it with ActivePeriods').
+_LAYOUT = (
+    ("open_start", "f", 1, 0),  # start of each station's open period, inf when none
+    ("pend_start", "f", 1, 0),  # starts of the pending periods (closed at pending_s), in order
+    ("cov_len", "f", 1, 0),  # sweep: length of the covering period, per covering station
+    ("bottleneck_s", "f", 1, 0),  # credited scheduled seconds per station
+    ("c_start", "f", 0, 1), ("c_end", "f", 0, 1),  # closed periods (start, end, station)
+    ("ev_x", "f", 0, 2), ("ev_len", "f", 0, 2),  # the sweep's events (x, kind, station, length)
+    ("pend_st", "i", 1, 0),  # stations of the pending periods, in insertion order
+    ("pend_idx", "i", 1, 0),  # position of a station in pend_st, -1 when not pending
+    ("cov_list", "i", 1, 0),  # sweep: stations covering the sweep point
+    ("cov_pos", "i", 1, 0),  # sweep: their positions in cov_list, -1 when not covering
+    ("c_st", "i", 0, 1),
+    ("ev_kind", "i", 0, 2), ("ev_st", "i", 0, 2),
+    ("ev_order", "i", 0, 2), ("ev_tmp", "i", 0, 2),  # the sort's index buffers
+)
 
 # State functions: no reference counting (module docstring), no division check (the divisor
 # is never 0), cached; the small helpers are inlined into their callers.
@@ -111,6 +127,17 @@ def capacity(n_stations: int, batch: int) -> int:
     return max(batch, n_stations) + n_stations
 
 
+def _regions(n: int, cap: int) -> dict:
+    """name -> (array name, offset, length), from _LAYOUT."""
+    out, end = {}, {"f": _F_HEAD, "i": _I_HEAD}
+    for name, arr, per_n, per_cap in _LAYOUT:
+        length = per_n * n + per_cap * cap
+        out[name] = (arr, end[arr], length)
+        end[arr] += length
+    out["_end"] = (None, end["f"], end["i"])
+    return out
+
+
 def new_state(n_stations: int, count_from_s: float = 0.0, batch: int | None = None) -> DetectorState:
     """A fresh detector for ``n_stations``; time counts from scheduled second ``count_from_s``.
     ``batch`` (default: ActivePeriods' ``_BATCH``, read now) is the closed-buffer length that
@@ -118,20 +145,140 @@ def new_state(n_stations: int, count_from_s: float = 0.0, batch: int | None = No
     n = int(n_stations)
     batch = int(bottleneck._BATCH if batch is None else batch)
     cap = capacity(n, batch)
-    return DetectorState(
-        open_start=np.full(n, np.inf),
-        pend_st=np.zeros(n, np.int64),
-        pend_start=np.zeros(n),
-        pend_idx=np.full(n, -1, np.int64),
-        c_start=np.zeros(cap), c_end=np.zeros(cap), c_st=np.zeros(cap, np.int64),
-        ev_x=np.zeros(2 * cap), ev_kind=np.zeros(2 * cap, np.int64),
-        ev_st=np.zeros(2 * cap, np.int64), ev_len=np.zeros(2 * cap),
-        ev_order=np.zeros(2 * cap, np.int64), ev_tmp=np.zeros(2 * cap, np.int64),
-        cov_list=np.zeros(n, np.int64), cov_pos=np.full(n, -1, np.int64), cov_len=np.zeros(n),
-        bottleneck_s=np.zeros(n),
-        f=np.array([0.0, 0.0, float(count_from_s)]),
-        i=np.array([0, 0, batch, cap, 0, 0], np.int64),
-    )
+    _, f_len, i_len = _regions(n, cap)["_end"]
+    det = DetectorState(np.zeros(f_len), np.zeros(i_len, np.int64))
+    det.f[:_F_HEAD] = [0.0, 0.0, float(count_from_s), np.inf]
+    det.i[:_I_HEAD] = [0, 0, batch, cap, 0, 0, 0, n]
+    v = view(det)
+    v["open_start"][:] = np.inf
+    v["pend_idx"][:] = -1
+    v["cov_pos"][:] = -1
+    return det
+
+
+def view(det: DetectorState) -> dict:
+    """The state by name: the regions as numpy views into ``det``, the header as numbers."""
+    f, i = det
+    out = {"n_pending": int(i[_NPEND]), "n_closed": int(i[_NCLOSED]), "batch": int(i[_BATCH]),
+           "capacity": int(i[_CAP]), "high_water": int(i[_HIGH]), "overflow": bool(i[_OVERFLOW]),
+           "first_open_stale": bool(i[_STALE]), "n": int(i[_N]),
+           "pending_s": float(f[_PENDING_S]), "decided_until": float(f[_DECIDED]),
+           "count_from": float(f[_COUNT_FROM]), "first_open": float(f[_FIRST])}
+    for name, (arr, offset, length) in _regions(int(i[_N]), int(i[_CAP])).items():
+        if arr is not None:
+            out[name] = det._asdict()[arr][offset:offset + length]
+    return out
+
+
+# accessors (offsets as in _regions; n = i[_N], cap = i[_CAP])
+
+@_inline
+def _open_start(det):
+    n = det.i[_N]
+    return det.f[_F_HEAD:_F_HEAD + n]
+
+
+@_inline
+def _pend_start(det):
+    n = det.i[_N]
+    return det.f[_F_HEAD + n:_F_HEAD + 2 * n]
+
+
+@_inline
+def _cov_len(det):
+    n = det.i[_N]
+    return det.f[_F_HEAD + 2 * n:_F_HEAD + 3 * n]
+
+
+@_inline
+def _bottleneck_s(det):
+    n = det.i[_N]
+    return det.f[_F_HEAD + 3 * n:_F_HEAD + 4 * n]
+
+
+@_inline
+def _c_start(det):
+    o = _F_HEAD + 4 * det.i[_N]
+    return det.f[o:o + det.i[_CAP]]
+
+
+@_inline
+def _c_end(det):
+    cap = det.i[_CAP]
+    o = _F_HEAD + 4 * det.i[_N] + cap
+    return det.f[o:o + cap]
+
+
+@_inline
+def _ev_x(det):
+    cap = det.i[_CAP]
+    o = _F_HEAD + 4 * det.i[_N] + 2 * cap
+    return det.f[o:o + 2 * cap]
+
+
+@_inline
+def _ev_len(det):
+    cap = det.i[_CAP]
+    o = _F_HEAD + 4 * det.i[_N] + 4 * cap
+    return det.f[o:o + 2 * cap]
+
+
+@_inline
+def _pend_st(det):
+    n = det.i[_N]
+    return det.i[_I_HEAD:_I_HEAD + n]
+
+
+@_inline
+def _pend_idx(det):
+    n = det.i[_N]
+    return det.i[_I_HEAD + n:_I_HEAD + 2 * n]
+
+
+@_inline
+def _cov_list(det):
+    n = det.i[_N]
+    return det.i[_I_HEAD + 2 * n:_I_HEAD + 3 * n]
+
+
+@_inline
+def _cov_pos(det):
+    n = det.i[_N]
+    return det.i[_I_HEAD + 3 * n:_I_HEAD + 4 * n]
+
+
+@_inline
+def _c_st(det):
+    o = _I_HEAD + 4 * det.i[_N]
+    return det.i[o:o + det.i[_CAP]]
+
+
+@_inline
+def _ev_kind(det):
+    cap = det.i[_CAP]
+    o = _I_HEAD + 4 * det.i[_N] + cap
+    return det.i[o:o + 2 * cap]
+
+
+@_inline
+def _ev_st(det):
+    cap = det.i[_CAP]
+    o = _I_HEAD + 4 * det.i[_N] + 3 * cap
+    return det.i[o:o + 2 * cap]
+
+
+@_inline
+def _ev_order(det):
+    cap = det.i[_CAP]
+    o = _I_HEAD + 4 * det.i[_N] + 5 * cap
+    return det.i[o:o + 2 * cap]
+
+
+@_inline
+def _ev_tmp(det):
+    cap = det.i[_CAP]
+    o = _I_HEAD + 4 * det.i[_N] + 7 * cap
+    return det.i[o:o + 2 * cap]
 
 
 # -- reports (ActivePeriods.open / close) ---------------------------------------------------------
@@ -140,12 +287,12 @@ def new_state(n_stations: int, count_from_s: float = 0.0, batch: int | None = No
 def report_open(det, station, s):
     """Station ``station`` becomes active at scheduled second ``s`` (ActivePeriods.open)."""
     if det.i[_NPEND] > 0:
-        if s == det.f[_PENDING_S] and det.pend_idx[station] >= 0:
-            det.open_start[station] = _pending_pop(det, station)
+        if s == det.f[_PENDING_S] and _pend_idx(det)[station] >= 0:
+            _set_open(det, station, _pending_pop(det, station))
             return
         if s > det.f[_PENDING_S]:
             _flush_pending(det)
-    det.open_start[station] = s
+    _set_open(det, station, s)
 
 
 @_jit
@@ -153,8 +300,8 @@ def report_close(det, station, s):
     """Station ``station`` starts waiting at scheduled second ``s`` (ActivePeriods.close)."""
     if det.i[_NPEND] > 0 and s > det.f[_PENDING_S]:
         _flush_pending(det)
-    start = det.open_start[station]
-    det.open_start[station] = np.inf
+    start = _open_start(det)[station]
+    _set_open(det, station, np.inf)
     if s > start:
         _pending_put(det, station, start)
         det.f[_PENDING_S] = s
@@ -164,10 +311,13 @@ def report_close(det, station, s):
 def _finish(det, s):
     if det.i[_NPEND] > 0:
         _flush_pending(det)
-    for k in range(det.open_start.shape[0]):
-        if det.open_start[k] < np.inf:
-            _append_closed(det, det.open_start[k], s, k)
-            det.open_start[k] = np.inf
+    open_start = _open_start(det)
+    for k in range(open_start.shape[0]):
+        if open_start[k] < np.inf:
+            _append_closed(det, open_start[k], s, k)
+            open_start[k] = np.inf
+    det.f[_FIRST] = np.inf
+    det.i[_STALE] = 0
     _resolve(det, s)
     return det.i[_OVERFLOW] == 0
 
@@ -180,7 +330,7 @@ def finish(det, s):
     if not _finish(det, s):
         raise RuntimeError("bottleneck detector: closed-period buffer overflowed "
                            "(reports out of time order?)")
-    return det.bottleneck_s.copy()
+    return _bottleneck_s(det).copy()
 
 
 @_jit
@@ -193,30 +343,46 @@ def replay(det, kinds, stations, times):
             report_close(det, stations[k], times[k])
 
 
+@_inline
+def _set_open(det, station, v):
+    """open_start[station] = v, keeping f[_FIRST] == min(open_start) unless i[_STALE] is set
+    (when the station holding the minimum moves up; _flush_pending then scans)."""
+    open_start = _open_start(det)
+    old = open_start[station]
+    open_start[station] = v
+    first = det.f[_FIRST]
+    if v < first:
+        det.f[_FIRST] = v
+    elif old <= first and v > old:
+        det.i[_STALE] = 1
+
+
 # -- pending periods: an insertion-ordered map station -> start -----------------------------------
 
 @_inline
 def _pending_put(det, station, start):
-    k = det.pend_idx[station]
+    pend_idx = _pend_idx(det)
+    k = pend_idx[station]
     if k < 0:  # a new key goes last (a dict assignment to an existing key keeps its place)
         k = det.i[_NPEND]
-        det.pend_st[k] = station
-        det.pend_idx[station] = k
+        _pend_st(det)[k] = station
+        pend_idx[station] = k
         det.i[_NPEND] = k + 1
-    det.pend_start[k] = start
+    _pend_start(det)[k] = start
 
 
 @_inline
 def _pending_pop(det, station):
-    k = det.pend_idx[station]
-    start = det.pend_start[k]
+    pend_st, pend_start, pend_idx = _pend_st(det), _pend_start(det), _pend_idx(det)
+    k = pend_idx[station]
+    start = pend_start[k]
     last = det.i[_NPEND] - 1
     for j in range(k, last):  # keep the order of the rest, as dict.pop does
-        st = det.pend_st[j + 1]
-        det.pend_st[j] = st
-        det.pend_start[j] = det.pend_start[j + 1]
-        det.pend_idx[st] = j
-    det.pend_idx[station] = -1
+        st = pend_st[j + 1]
+        pend_st[j] = st
+        pend_start[j] = pend_start[j + 1]
+        pend_idx[st] = j
+    pend_idx[station] = -1
     det.i[_NPEND] = last
     return start
 
@@ -227,9 +393,9 @@ def _append_closed(det, start, end, station):
     if m >= det.i[_CAP]:  # impossible in time order (module docstring); finish raises
         det.i[_OVERFLOW] = 1
         return
-    det.c_start[m] = start
-    det.c_end[m] = end
-    det.c_st[m] = station
+    _c_start(det)[m] = start
+    _c_end(det)[m] = end
+    _c_st(det)[m] = station
     m += 1
     det.i[_NCLOSED] = m
     if m > det.i[_HIGH]:
@@ -239,14 +405,20 @@ def _append_closed(det, start, end, station):
 @_jit
 def _flush_pending(det):
     end = det.f[_PENDING_S]
-    first_open = np.inf  # min(open_start)
-    for k in range(det.open_start.shape[0]):
-        if det.open_start[k] < first_open:
-            first_open = det.open_start[k]
+    if det.i[_STALE]:  # min(open_start)
+        open_start = _open_start(det)
+        first_open = np.inf
+        for k in range(open_start.shape[0]):
+            if open_start[k] < first_open:
+                first_open = open_start[k]
+        det.f[_FIRST] = first_open
+        det.i[_STALE] = 0
+    first_open = det.f[_FIRST]
+    pend_st, pend_start, pend_idx = _pend_st(det), _pend_start(det), _pend_idx(det)
     for k in range(det.i[_NPEND]):
-        station = det.pend_st[k]
-        start = det.pend_start[k]
-        det.pend_idx[station] = -1
+        station = pend_st[k]
+        start = pend_start[k]
+        pend_idx[station] = -1
         if start > first_open:
             continue  # inside another station's open period, which will be longer
         _append_closed(det, start, end, station)
@@ -266,12 +438,14 @@ def _resolve(det, frontier):
     hi = frontier if frontier > lo else lo  # max(lo, frontier)
     count_from = det.f[_COUNT_FROM]
     sweep_lo = count_from if count_from > lo else lo  # max(lo, count_from)
+    c_start, c_end, c_st = _c_start(det), _c_end(det), _c_st(det)
+    ev_x, ev_kind, ev_st, ev_len = _ev_x(det), _ev_kind(det), _ev_st(det), _ev_len(det)
     keep = 0
     m = 0
     for k in range(det.i[_NCLOSED]):
-        start = det.c_start[k]
-        end = det.c_end[k]
-        st = det.c_st[k]
+        start = c_start[k]
+        end = c_end[k]
+        st = c_st[k]
         if start > frontier:
             continue  # inside an open period that will be longer: never the bottleneck
         if end > lo:
@@ -280,19 +454,19 @@ def _resolve(det, frontier):
             b = hi if hi < end else end  # min(end, hi)
             if b > a:
                 length = end - start
-                det.ev_x[m] = a
-                det.ev_kind[m] = 1
-                det.ev_st[m] = st
-                det.ev_len[m] = length
-                det.ev_x[m + 1] = b
-                det.ev_kind[m + 1] = 0
-                det.ev_st[m + 1] = st
-                det.ev_len[m + 1] = length
+                ev_x[m] = a
+                ev_kind[m] = 1
+                ev_st[m] = st
+                ev_len[m] = length
+                ev_x[m + 1] = b
+                ev_kind[m + 1] = 0
+                ev_st[m + 1] = st
+                ev_len[m + 1] = length
                 m += 2
             if end > hi:
-                det.c_start[keep] = start
-                det.c_end[keep] = end
-                det.c_st[keep] = st
+                c_start[keep] = start
+                c_end[keep] = end
+                c_st[keep] = st
                 keep += 1
     if hi > lo and m > 0 and hi > sweep_lo:
         _sweep(det, m, sweep_lo)
@@ -301,15 +475,15 @@ def _resolve(det, frontier):
 
 
 @_inline
-def _before(det, p, q):
+def _before(ev_x, ev_kind, ev_st, ev_len, p, q):
     """Event p sorts strictly before event q on (x, kind, station, length)."""
-    if det.ev_x[p] != det.ev_x[q]:
-        return det.ev_x[p] < det.ev_x[q]
-    if det.ev_kind[p] != det.ev_kind[q]:
-        return det.ev_kind[p] < det.ev_kind[q]
-    if det.ev_st[p] != det.ev_st[q]:
-        return det.ev_st[p] < det.ev_st[q]
-    return det.ev_len[p] < det.ev_len[q]
+    if ev_x[p] != ev_x[q]:
+        return ev_x[p] < ev_x[q]
+    if ev_kind[p] != ev_kind[q]:
+        return ev_kind[p] < ev_kind[q]
+    if ev_st[p] != ev_st[q]:
+        return ev_st[p] < ev_st[q]
+    return ev_len[p] < ev_len[q]
 
 
 _RUN = 16  # insertion-sorted runs, then merged
@@ -321,8 +495,9 @@ def _event_order(det, m):
     ``(x, kind, station, length)``: a stable merge sort (insertion-sorted runs, then bottom-up
     merges) in the preallocated index buffers. Returns True when the order ended in
     ``ev_order``, False when in ``ev_tmp``."""
+    ev_x, ev_kind, ev_st, ev_len = _ev_x(det), _ev_kind(det), _ev_st(det), _ev_len(det)
     in_order = True
-    src, dst = det.ev_order, det.ev_tmp
+    src, dst = _ev_order(det), _ev_tmp(det)
     for j in range(m):
         src[j] = j
     lo = 0  # (while loops: a range with a step has an exception path for a zero step)
@@ -331,7 +506,7 @@ def _event_order(det, m):
         for p in range(lo + 1, hi):
             e = src[p]
             q = p
-            while q > lo and _before(det, e, src[q - 1]):
+            while q > lo and _before(ev_x, ev_kind, ev_st, ev_len, e, src[q - 1]):
                 src[q] = src[q - 1]
                 q -= 1
             src[q] = e
@@ -344,7 +519,7 @@ def _event_order(det, m):
             hi = min(lo + 2 * width, m)
             a, b, k = lo, mid, lo
             while a < mid and b < hi:
-                if _before(det, src[b], src[a]):  # the left one first on equal keys
+                if _before(ev_x, ev_kind, ev_st, ev_len, src[b], src[a]):  # the left one first on equal keys
                     dst[k] = src[b]
                     b += 1
                 else:
@@ -370,14 +545,15 @@ def _event_order(det, m):
 def _sweep(det, m, lo):
     """Credit [lo, hi) to the stations whose covering period is longest (ActivePeriods._sweep;
     hi is the last event's x)."""
-    order = det.ev_order if _event_order(det, m) else det.ev_tmp
-    cov_list, cov_pos, cov_len = det.cov_list, det.cov_pos, det.cov_len
-    credit = det.bottleneck_s
+    order = _ev_order(det) if _event_order(det, m) else _ev_tmp(det)
+    cov_list, cov_pos, cov_len = _cov_list(det), _cov_pos(det), _cov_len(det)
+    credit = _bottleneck_s(det)
+    ev_x, ev_kind, ev_st, ev_len = _ev_x(det), _ev_kind(det), _ev_st(det), _ev_len(det)
     n_cov = 0
     prev = lo
     for j in range(m):
         e = order[j]
-        x = det.ev_x[e]
+        x = ev_x[e]
         if x > prev and n_cov > 0:
             if n_cov == 1:
                 credit[cov_list[0]] += x - prev
@@ -397,13 +573,13 @@ def _sweep(det, m, lo):
                     if cov_len[k] == best:
                         credit[k] += share
         prev = x
-        st = det.ev_st[e]
-        if det.ev_kind[e]:
+        st = ev_st[e]
+        if ev_kind[e]:
             if cov_pos[st] < 0:
                 cov_pos[st] = n_cov
                 cov_list[n_cov] = st
                 n_cov += 1
-            cov_len[st] = det.ev_len[e]
+            cov_len[st] = ev_len[e]
         else:
             c = cov_pos[st]
             if c >= 0:  # covering.pop(st, None)
