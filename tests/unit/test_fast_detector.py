@@ -272,6 +272,31 @@ def test_callable_from_another_njit_function():
     assert got == ref.finish(t + 1.0)
 
 
+def _filler(accessor):
+    @numba.njit
+    def fill(det):
+        region = accessor(det)
+        for k in range(region.shape[0]):
+            region[k] = 7
+    return fill
+
+
+def test_accessors_follow_the_layout():
+    """Each region accessor of the compiled code returns exactly the slice that ``view`` (built
+    from the layout table) names, so the state the tests inspect is the state the code uses."""
+    n, batch = 3, 5
+    names = [name for name, *_ in D._LAYOUT]
+    for name in names:
+        det = D.new_state(n, 0.0, batch=batch)
+        before = {k: v.copy() for k, v in D.view(det).items() if isinstance(v, np.ndarray)}
+        _filler(getattr(D, "_" + name))(det)
+        after = D.view(det)
+        assert (after[name] == 7).all() and after[name].size > 0
+        for other in names:
+            if other != name:
+                assert (after[other] == before[other]).all(), (name, other)
+
+
 # -- memory --------------------------------------------------------------------------------------
 
 def test_closed_buffer_stays_bounded_on_a_long_stream():

@@ -17,18 +17,19 @@ read through an accessor (``_open_start(det)`` ...) that returns a view; :func:`
 them all by name, for tests and debugging. The state persists across calls; nothing is
 allocated after ``new_state`` until ``finish`` returns its copy of the result.
 
-Speed, and why the state looks like this (measured on a recorded phase-1 report stream):
+Speed (~15 ns per report on the SimPy engine's recorded phase-1 stream, ActivePeriods ~470 ns),
+and why the state looks like this:
 
 - Every function that takes the state, except ``finish``, is compiled without numba's reference
   counting (``_nrt=False``, a numba compiler flag): they never allocate. With it, a jitted
   function that calls another one (or loops) keeps an increment and a decrement of every array
   it is given at every call (~14 ns per array): ~475 ns per report with one array per field,
-  slower than ActivePeriods in Python. The caller (the compiled engine) keeps reference
+  no faster than ActivePeriods in Python. The caller (the compiled engine) keeps reference
   counting; calling a function compiled without it is an ordinary call. For the same reason
   nothing below a report may allocate: the sort is hand-written on preallocated index buffers
   (numpy's argsort allocates), and the buffer capacity is checked with a flag, not an exception.
 - Two arrays, not one per field: numba passes each array as 7 scalar arguments, so a call with
-  19 arrays passes 133 of them; that alone was ~30 ns per report against ~10 ns with two.
+  19 arrays passes 133 of them: ~30 ns per report against ~15 ns with two.
 
 Equal to ActivePeriods bit for bit, on any report stream in time order: every step does the
 same floating-point operations in the same order.
@@ -46,11 +47,11 @@ same floating-point operations in the same order.
   ``x`` cannot change a result: credit is given only when ``x`` moves on, after every event at
   the previous ``x``; and a station never has one period ending where its next one starts,
   since the two are merged first. The full key is kept anyway, as in Python.) Each interval
-  ``[prev, x)`` is credited as ``x - prev`` to a sole covering station or ``(x - prev) / n_winners`` to each of the
-  stations whose covering period is longest; each station's total is a sum of the same terms in
-  the same (chronological) order as in Python. The order in which the winners of one interval
-  are credited differs from the dict's, but each winner is a different station, so no sum is
-  affected.
+  ``[prev, x)`` is credited as ``x - prev`` to a sole covering station or as
+  ``(x - prev) / n_winners`` to each of the stations whose covering period is longest; each
+  station's total is a sum of the same terms in the same (chronological) order as in Python.
+  The order in which the winners of one interval are credited differs from the dict's, but
+  each winner is a different station, so no sum is affected.
 
 Memory is bounded independently of the horizon, with a closed buffer of fixed capacity
 ``max(batch, n) + n`` that cannot overflow on a time-ordered stream; the reasoning:
@@ -72,7 +73,7 @@ A station that never rests (nothing can be decided) does not fill the buffer: th
 the others that start inside its open period are dropped on arrival (ActivePeriods' pruning).
 The capacity is still checked on every append (one compare): a stream out of time order sets the
 overflow flag instead of writing out of bounds, and ``finish`` raises ``RuntimeError``.
-``i[4]`` keeps the largest number of closed periods held, for the memory test.
+``view(det)["high_water"]`` is the largest number of closed periods held, for the memory test.
 
 Written by hand (no library offers this detector), as a transcription of ActivePeriods, which
 stays the reference: the SimPy engine uses it unchanged. The sort is hand-written too (see
@@ -138,7 +139,8 @@ def _regions(n: int, cap: int) -> dict:
     return out
 
 
-def new_state(n_stations: int, count_from_s: float = 0.0, batch: int | None = None) -> DetectorState:
+def new_state(n_stations: int, count_from_s: float = 0.0,
+              batch: int | None = None) -> DetectorState:
     """A fresh detector for ``n_stations``; time counts from scheduled second ``count_from_s``.
     ``batch`` (default: ActivePeriods' ``_BATCH``, read now) is the closed-buffer length that
     triggers a resolve; the same value as ActivePeriods' gives identical results."""
@@ -519,7 +521,8 @@ def _event_order(det, m):
             hi = min(lo + 2 * width, m)
             a, b, k = lo, mid, lo
             while a < mid and b < hi:
-                if _before(ev_x, ev_kind, ev_st, ev_len, src[b], src[a]):  # the left one first on equal keys
+                # the left one first on equal keys (stable)
+                if _before(ev_x, ev_kind, ev_st, ev_len, src[b], src[a]):
                     dst[k] = src[b]
                     b += 1
                 else:
