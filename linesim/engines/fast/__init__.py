@@ -1,16 +1,66 @@
-"""The compiled engine — a stub until the real one lands: it supports nothing, so ``auto`` runs
-SimPy and ``engine: fast`` is refused naming the reason."""
+"""The fast engine: the SimPy model compiled (numba), on the same random streams.
+
+Stage: Scenario ─► **engines.fast** ─► Window ─► simulate.summarize.
+
+``core`` mirrors ``engines/simpy/model.py`` process for process and SimPy's event order event for
+event, so on the features it supports a replication gives the SimPy engine's counters exactly
+(every shipped scenario and the reference lines are checked bit for bit in tests/engines).
+``build`` lays a scenario out in arrays and drives the compiled loop; importing this package does
+not import numba (``unsupported`` is asked in the parent and in pre-flight).
+
+Compilation: the compiled functions are cached on disk (numba ``cache=True``, in ``__pycache__``
+beside the sources, or numba's user cache directory when that is read-only); the first run on a
+machine compiles them (~20 s), later runs load them in well under a second. ``prepare`` does it
+once in the parent so that forked workers inherit the compiled code.
+"""
 
 from __future__ import annotations
 
 from ...scenario import Scenario
-from ..window import Window
+from ..window import BufferInfo, Window, observation
+
+
+class Overflow(RuntimeError):
+    """A queue or waiting list outgrew the compiled engine's fixed ring (an unlimited queue
+    holding tens of thousands of parts): ``engines.run_window`` runs the replication on the
+    SimPy engine instead (the reference: same streams, same answer)."""
 
 
 def unsupported(scenario: Scenario) -> list[str]:
-    """The features of ``scenario`` the fast engine cannot run (empty: it can run it)."""
-    return ["the fast engine is not built yet"]
+    """The features of ``scenario`` the fast engine does not reproduce (empty: it can run it)."""
+    problems = []
+    for i, st in enumerate(scenario.stations):
+        if st.conveyor is not None:
+            problems.append(f"stations[{i}].conveyor (conveyors)")
+        if st.failures is not None and st.failures.basis == "scheduled":
+            problems.append(f"stations[{i}].failures.basis: scheduled")
+    return problems
+
+
+def prepare() -> bool:
+    """Compile (first run on this machine) or load the compiled functions; True if they were
+    compiled or loaded now, False if this process had them already."""
+    from . import build
+
+    return build.prepare()
 
 
 def run_window(scenario: Scenario, replication: int) -> Window:
-    raise NotImplementedError("the fast engine is not built yet")
+    """Replication ``replication`` of ``scenario`` up to the end of its observation window."""
+    from . import build
+
+    calendar, start_t, end_t = observation(scenario)
+    before, after, bottleneck_s, maxima, layout = build.run_counters(
+        scenario, replication, start_t, end_t)
+    names = [st.name for st in scenario.stations]
+    return Window(
+        engine="fast",
+        start_t=start_t,
+        end_t=end_t,
+        before=before,
+        after=after,
+        bottleneck_s=bottleneck_s,
+        buffers=[BufferInfo(names[up] if up >= 0 else None, names[down], kind, cap)
+                 for up, down, kind, cap in layout["edges"]],
+        buffer_max=maxima,
+    )

@@ -7,43 +7,28 @@ can mirror the SimPy model step for step. ``run_counters`` drives one replicatio
 warm-up and the observation window and returns the same counters snapshots as
 ``Line.counters`` plus the bottleneck seconds and buffer maxima.
 
-Refills: the core stops at an event boundary when a stream's ring holds less than a block or the
-detector's report log is nearly full; ``_drive`` appends one block to every such stream (the
-same ``spec._draw(gen, BLOCK)`` / ``gen.random(BLOCK)`` calls the SimPy samplers make) and hands
-the reports to the bottleneck detector, then resumes.
+Refills: the core stops at an event boundary when a stream's ring holds less than a block;
+``_drive`` appends one block to every such stream (the same ``spec._draw(gen, BLOCK)`` /
+``gen.random(BLOCK)`` calls the SimPy samplers make), then resumes. The bottleneck detector
+(``detector``, the compiled twin of ``bottleneck.ActivePeriods``) is fed from inside the loop.
 """
 
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import Optional
 
 import numpy as np
 
-from ...bottleneck import ActivePeriods
 from ...calendars import ContinuousCalendar, build_calendar
 from ...distributions import BLOCK, Constant
 from ...scenario import UNLIMITED, ByProductRouting, Scenario
 from ...states import STARVED, WORKING
 from ...streams import PLAN, Purpose, name_key, stream
-from . import core
+from . import Overflow, core, detector
 
-State = namedtuple("State", "IB FB RV")  # see core: int fields, float fields, stream rings
 
 UNLIMITED_RING = 1 << 16  # parts an unlimited edge can hold before the run falls back
-LOG = 1 << 14  # detector reports kept between hand-overs to the detector
-
-
-def unsupported(scenario: Scenario) -> list[str]:
-    """The features of ``scenario`` this engine does not reproduce yet (empty: supported)."""
-    problems = []
-    for i, st in enumerate(scenario.stations):
-        if st.conveyor is not None:
-            problems.append(f"stations[{i}].conveyor (conveyors)")
-        if st.failures is not None and st.failures.basis == "scheduled":
-            problems.append(f"stations[{i}].failures.basis: scheduled")
-    return problems
 
 
 def _key(spec) -> str:
@@ -358,6 +343,7 @@ def build(scenario: Scenario, replication: int):
 
     max_in = max([len(x) for x in inputs] + [1])
     heap = 4 * n_p + 16
+    fifo = 1 << max(6, int(4 * n_p + 64).bit_length())  # a power of two (index by mask)
     i64 = lambda n, v=0: np.full(n, v, dtype=np.int64)  # noqa: E731
     f64 = lambda n, v=0.0: np.full(n, v, dtype=np.float64)  # noqa: E731
     fields = dict(
@@ -366,7 +352,7 @@ def build(scenario: Scenario, replication: int):
         cal_cum=np.array(cums + [0.0]), cal_seg=np.zeros((n_cal, 4)),
         r_const=r_const, r_pos=i64(n_s), r_fill=r_fill,
         h_t=f64(heap), h_seq=i64(heap), h_p=i64(heap), h_tok=i64(heap),
-        f_p=i64(4 * n_p + 64), f_tok=i64(4 * n_p + 64), wait_tok=i64(n_p), fired=i64(n_p),
+        f_p=i64(fifo), f_tok=i64(fifo), wait_tok=i64(n_p), fired=i64(n_p),
         q_n=i64(len(q_cap)), q_cap=q_cap, q_off=q_off, q_head=i64(len(q_cap)),
         q_p=i64(int(q_cap.sum())), q_tok=i64(int(q_cap.sum())),
         e_n=i64(n_e), e_ring=e_ring, e_off=e_off, e_head=i64(n_e), pe=f64(int(e_ring.sum())),
@@ -374,7 +360,6 @@ def build(scenario: Scenario, replication: int):
         e_free=np.array(e_capv, dtype=np.float64), e_max=i64(n_e),
         in_e=f64(n_p), in_v=i64(n_p), in_edge=i64(n_p, -1), movable=i64(n_p, 1),
         held_e=f64(n_p), held_v=i64(n_p),
-        log_s=f64(LOG), log_st=i64(LOG), log_kind=i64(LOG),
         st_inactive=i64(n_st), p_st=np.array(p_st, dtype=np.int64), st_cal=st_cal,
         c_state=i64(n_p), c_since_s=f64(n_p), c_acc=np.zeros((n_p, 6)), c_since_t=f64(n_p),
         c_starts=np.zeros((n_p, 6), dtype=np.int64), st_ref_cal=st_ref_cal, st_in_kind=in_kind,
@@ -404,10 +389,10 @@ def build(scenario: Scenario, replication: int):
         p_s_arrival=p_s_arrival, p_kind=np.array(p_kind, dtype=np.int64),
     )
     dims = {core.I_NV: nv, core.I_NVQ: nvq, core.I_NVP: nvp, core.I_PLAN_KIND: plan_kind,
-            core.I_OUT_CAL: out_cal, core.I_HEAP_CAP: heap, core.I_FIFO_CAP: 4 * n_p + 64,
-            core.I_LOG_CAP: LOG, core.I_NP: n_p, core.I_NE: n_e, core.I_NSEQ: len(seq_pattern),
+            core.I_OUT_CAL: out_cal, core.I_HEAP_CAP: heap, core.I_FIFO_CAP: fifo,
+            core.I_NP: n_p, core.I_NE: n_e, core.I_NSEQ: len(seq_pattern),
             core.I_MAXIN: max_in}
-    state, v = pack(fields, dims, max_in, np.zeros((max(n_s, 1), core.RING)))
+    state, v = pack(fields, dims, max_in, max(n_s, 1), detector.new_state(n_st, scenario.run.warmup))
     # Line.__init__: every server's clock starts at t = 0, starved unless it is an unlimited
     # source; a station with every server working opens an active period at once.
     for p in range(n_p):
@@ -431,32 +416,37 @@ class Views:
     """Named numpy views of a State's fields (Python-side reading and writing)."""
 
 
-def pack(fields: dict, dims: dict, max_in: int, r_vals: np.ndarray):
-    """Lay the named arrays out in one int64 and one float64 array (offsets in the int
-    array's header, see ``core``); returns the State and named views into it."""
+def pack(fields: dict, dims: dict, max_in: int, n_streams: int, det) -> tuple[np.ndarray, Views]:
+    """Lay the named arrays out in one int64 array ``M`` (floats read through its float64 view;
+    the header holds every field's offset, see ``core``); returns M and named views into it."""
     offsets, sizes = {}, {}
-    n_int = core.N_HEADER
-    n_float = core.N_F
+    n = core.N_HEADER
     for name in core.INT_FIELDS + core.FLOAT_FIELDS:
-        arr = np.asarray(fields[name])
-        size = max(arr.size, 1)
-        sizes[name] = size
-        if name in core.INT_FIELDS:
-            offsets[name] = n_int
-            n_int += size
-        else:
-            offsets[name] = n_float
-            n_float += size
-    IB = np.zeros(n_int, dtype=np.int64)
-    FB = np.zeros(n_float, dtype=np.float64)
+        size = max(np.asarray(fields[name]).size, 1)
+        offsets[name], sizes[name] = n, size
+        n += size
+    rv = n
+    n += n_streams * core.RING
+    det_f = n
+    n += det.f.size
+    det_i = n
+    n += det.i.size
+    M = np.zeros(n, dtype=np.int64)
+    F = M.view(np.float64)
     for k, value in dims.items():
-        IB[k] = value
+        M[k] = value
+    M[core.I_RV], M[core.I_DET_F], M[core.I_DET_FN] = rv, det_f, det.f.size
+    M[core.I_DET_I], M[core.I_DET_IN] = det_i, det.i.size
+    F[det_f:det_f + det.f.size] = det.f
+    M[det_i:det_i + det.i.size] = det.i
     views = Views()
-    views.I = IB[:core.N_I]
-    views.F = FB[:core.N_F]
+    views.I = M
+    views.F = F
+    views.RV = F[rv:rv + n_streams * core.RING].reshape(n_streams, core.RING)
+    views.DET = detector.DetectorState(F[det_f:det_f + det.f.size], M[det_i:det_i + det.i.size])
     for name in core.INT_FIELDS + core.FLOAT_FIELDS:
-        IB[getattr(core, "O_" + name.upper())] = offsets[name]
-        buf = IB if name in core.INT_FIELDS else FB
+        M[getattr(core, "O_" + name.upper())] = offsets[name]
+        buf = M if name in core.INT_FIELDS else F
         view = buf[offsets[name]:offsets[name] + sizes[name]]
         arr = np.asarray(fields[name])
         if arr.size:
@@ -466,49 +456,31 @@ def pack(fields: dict, dims: dict, max_in: int, r_vals: np.ndarray):
             width = max_in if width == "maxin" else width
             view = view[:arr.size].reshape(-1, width)
         setattr(views, name, view)
-    return State(IB, FB, r_vals), views
+    return M, views
 
 
-class FastEngineError(RuntimeError):
-    """The compiled run cannot continue (an unlimited queue outgrew its ring): the caller runs
-    the replication on the SimPy engine instead."""
-
-
-def _refill(state: State, v: Views, streams: _Streams) -> None:
+def _refill(state: np.ndarray, v: Views, streams: _Streams) -> None:
     low = np.nonzero(v.r_fill - v.r_pos < BLOCK)[0]
     for sid in low:
         fill = int(v.r_fill[sid])
         at = fill % core.RING
-        state.RV[sid, at:at + BLOCK] = streams.fills[sid](BLOCK)
+        v.RV[sid, at:at + BLOCK] = streams.fills[sid](BLOCK)
         v.r_fill[sid] = fill + BLOCK
 
 
-def _drain(v: Views, detector: ActivePeriods) -> None:
-    n = int(v.I[core.I_LOGN])
-    if n:
-        for s, st, kind in zip(v.log_s[:n].tolist(), v.log_st[:n].tolist(),
-                               v.log_kind[:n].tolist()):
-            if kind:
-                detector.open(st, s)
-            else:
-                detector.close(st, s)
-        v.I[core.I_LOGN] = 0
-
-
-def _drive(state: State, v: Views, streams: _Streams, detector: ActivePeriods, until: float) -> None:
+def _drive(state: np.ndarray, v: Views, streams: _Streams, until: float) -> None:
     while True:
         status = core.run_until(state, until)
         if status == core.OVERFLOW:
-            raise FastEngineError(f"fast engine: a queue or waiting list outgrew its ring "
+            raise Overflow(f"fast engine: a queue or waiting list outgrew its ring "
                                   f"(code {int(v.I[core.I_ERR])})")
         _refill(state, v, streams)
-        _drain(v, detector)
         v.I[core.I_FLAG] = 0
         if status == core.DONE:
             return
 
 
-def _counters(state: State, v: Views, layout: dict, scenario: Scenario, now: float) -> dict:
+def _counters(state: np.ndarray, v: Views, layout: dict, scenario: Scenario, now: float) -> dict:
     core.flush(state, now)
     I, F = v.I, v.F
     cal = layout["calendars"][layout["out_cal"]]
@@ -554,17 +526,41 @@ def _counters(state: State, v: Views, layout: dict, scenario: Scenario, now: flo
 def run_counters(scenario: Scenario, replication: int, start_t: float, end_t: float):
     """One replication: (before, after, bottleneck seconds, buffer maxima, layout)."""
     state, v, streams, layout = build(scenario, replication)
-    detector = ActivePeriods(len(scenario.stations), count_from_s=scenario.run.warmup)
     cal = layout["calendars"][layout["out_cal"]]
     for i in layout["initially_active"]:
-        detector.open(i, cal.sched(0.0))
+        detector.report_open(v.DET, i, cal.sched(0.0))
     _refill(state, v, streams)
     core.start(state)
     if start_t > 0:
-        _drive(state, v, streams, detector, start_t)
+        _drive(state, v, streams, start_t)
     before = _counters(state, v, layout, scenario, start_t)
     v.e_max[:] = v.e_n  # warm-up ends: maxima are taken from now on
-    _drive(state, v, streams, detector, end_t)
+    _drive(state, v, streams, end_t)
     after = _counters(state, v, layout, scenario, end_t)
-    bottleneck_s = detector.finish(after["sched_s"])
+    bottleneck_s = detector.finish(v.DET, after["sched_s"]).tolist()
     return before, after, bottleneck_s, v.e_max.tolist(), layout
+
+
+_PREPARED = False
+
+
+def prepare() -> bool:
+    """Compile or load the compiled functions in this process by running a one-station line
+    for a minute; True if that happened now."""
+    global _PREPARED
+    if _PREPARED:
+        return False
+    scenario = Scenario.model_validate({
+        "name": "prepare", "calendar": {"shifts_per_day": 1, "shift_length": 28800,
+                                        "days_per_week": 5},
+        "products": {"mix": {"a": 0.5, "b": 0.5}},
+        "stations": [
+            {"name": "a", "cycle_time": {"dist": "exponential", "mean": 1}, "buffer_after": 1,
+             "failures": {"availability": 0.9, "mttr": 5}, "scrap": 0.1},
+            {"name": "b", "inputs": ["a"], "cycle_time": 1, "setup": {"time": 1},
+             "rework": {"to": "a", "fraction": 0.1}},
+        ],
+        "run": {"horizon": 60, "replications": 1}})
+    run_counters(scenario, 0, 0.0, 60.0)
+    _PREPARED = True
+    return True
