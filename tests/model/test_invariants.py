@@ -15,6 +15,7 @@ import functools
 
 import pytest
 
+from linesim import engines
 from linesim.capacity import capacity_check
 from linesim.calendars import build_calendar
 from linesim.scenario import Scenario
@@ -95,31 +96,52 @@ def run(name: str):
     return sc, run_replication(sc, 0, trace=True)
 
 
+ENGINES = ("simpy", "fast")
+
+
+@functools.cache
+def run_on(name: str, engine: str):
+    """Replication 0 of configuration ``name`` on ``engine`` (cached): SimPy with the trace on
+    (``run``), the fast engine (which records none) without."""
+    if engine == "simpy":
+        return run(name)
+    cfg = CONFIGS[name]
+    sc = build_scenario(cfg["stations"], calendar=cfg.get("calendar", "continuous"),
+                        name=name, **cfg["run"])
+    try:
+        return sc, run_replication(engines.pinned(sc, "fast"), 0)
+    except engines.EngineUnsupported as exc:  # not cached: raised again, quickly, each time
+        pytest.skip(f"the fast engine does not run {name} yet: {'; '.join(exc.reasons)}")
+
+
 def w_max(sc: Scenario) -> int:
     return sum(st.servers + st.buffer_after for st in sc.stations)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_shares_are_fractions_summing_to_one(name):
+def test_shares_are_fractions_summing_to_one(name, engine):
     """Each server is in exactly one state at any instant: per station the five shares are
     in [0, 1] and sum to 1 (within 1e-9)."""
-    _, r = run(name)
+    _, r = run_on(name, engine)
     assert_shares_sum_to_one(r)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_first_never_starved_last_never_blocked(name):
+def test_first_never_starved_last_never_blocked(name, engine):
     """The first station always has a part to take; the last can always hand its part on."""
-    _, r = run(name)
+    _, r = run_on(name, engine)
     assert r.stations[0].shares["starved"] == 0.0
     assert r.stations[-1].shares["blocked"] == 0.0
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_down_only_with_failures(name):
+def test_down_only_with_failures(name, engine):
     """A station without failures is never down and counts no failures; one that failed in
     the window has spent time down."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     for spec, st in zip(sc.stations, r.stations):
         if spec.failures is None:
             assert st.shares["down"] == 0.0 and st.failures == 0, st
@@ -127,12 +149,13 @@ def test_down_only_with_failures(name):
             assert st.shares["down"] > 0.0, st
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_off_shift_share_is_the_unscheduled_fraction(name):
+def test_off_shift_share_is_the_unscheduled_fraction(name, engine):
     """With a continuous calendar no station is ever off shift; under a shift calendar every
     server is off shift exactly the unscheduled part of the window, whatever it was doing:
     off_shift = 1 − scheduled_s / observed_s (within 1e-9)."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     expected = 0.0 if sc.calendar == "continuous" else 1.0 - r.scheduled_s / r.observed_s
     if sc.calendar == "continuous":
         assert r.scheduled_s == r.observed_s
@@ -142,12 +165,13 @@ def test_off_shift_share_is_the_unscheduled_fraction(name):
         assert st.shares["off_shift"] == pytest.approx(expected, abs=1e-9), st
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_parts_are_conserved(name):
+def test_parts_are_conserved(name, engine):
     """Every part that entered has left good, been scrapped, or is still in the line
     (totals since t = 0); the line never holds more than W_max parts; nothing is scrapped
     where scrap is 0."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     t = r.totals
     assert t["entered"] == t["exited"] + t["scrapped"] + t["wip_end"]
     assert 0 <= t["wip_end"] <= w_max(sc)
@@ -159,11 +183,12 @@ def test_parts_are_conserved(name):
         assert r.scrapped > 0  # the configurations scrap enough to see it in the window
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_buffer_levels_within_capacity(name):
+def test_buffer_levels_within_capacity(name, engine):
     """A buffer never holds more parts than its waiting places: 0 ≤ mean level ≤ max level
     ≤ capacity."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     assert [b.after for b in r.buffers] == [st.name for st in sc.stations[:-1]]
     for spec, b in zip(sc.stations, r.buffers):
         assert b.capacity == spec.buffer_after
@@ -171,8 +196,9 @@ def test_buffer_levels_within_capacity(name):
         assert -1e-12 <= b.mean_level <= b.max_level + 1e-12, b
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", DETERMINISTIC)
-def test_deterministic_working_share_is_throughput_times_cycle(name):
+def test_deterministic_working_share_is_throughput_times_cycle(name, engine):
     """In a deterministic line without scrap every part is processed once at every station
     for exactly its cycle time, so working seconds = parts × cycle time: per server,
     working share = output per calendar second × cycle time / servers, up to the parts that
@@ -180,7 +206,7 @@ def test_deterministic_working_share_is_throughput_times_cycle(name):
     in the window differ by the change of the WIP between them (≤ W_max), and each server
     has at most one part cut by each edge (≤ servers·ct) — so the working seconds differ from
     output × ct by at most (W_max + servers)·ct."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     T = r.observed_s
     assert r.output > 100
     for spec, st in zip(sc.stations, r.stations):
@@ -192,11 +218,12 @@ def test_deterministic_working_share_is_throughput_times_cycle(name):
             r.departures_per_s * ct / c, rel=(w_max(sc) + c) / r.output)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", DETERMINISTIC)
-def test_deterministic_lead_time_at_least_the_work_content(name):
+def test_deterministic_lead_time_at_least_the_work_content(name, engine):
     """A part spends at least its processing at every station in the line (calendar time is
     never shorter than scheduled time): lead time ≥ Σ cycle times."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     assert r.lead_time_mean_s >= sum(st.cycle_time.mean_s() for st in sc.stations) - 1e-9
 
 
@@ -257,24 +284,26 @@ def test_trace_agrees_with_shares(name):
                 st.shares[k], abs=1e-9), (spec.name, k)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_bottleneck_shares_are_fractions(name):
+def test_bottleneck_shares_are_fractions(name, engine):
     """Active-period bottleneck shares: each in [0, 1], together ≤ 1 (an instant is credited
     to at most one station, or split between tied ones); the named bottleneck has the largest
     share."""
-    _, r = run(name)
+    _, r = run_on(name, engine)
     shares = [st.bottleneck_share for st in r.stations]
     assert all(0.0 <= s <= 1.0 + 1e-12 for s in shares)
     assert sum(shares) <= 1.0 + 1e-9
     assert r.bottleneck == max(r.stations, key=lambda st: st.bottleneck_share).name
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", NAMES)
-def test_annualisation_scales_by_scheduled_time(name):
+def test_annualisation_scales_by_scheduled_time(name, engine):
     """The run's rates are consistent: throughput per scheduled hour = output / scheduled
     hours; annual output = output × scheduled seconds per year / scheduled seconds observed;
     the calendar's scheduled seconds per year are those of its own 365-day pattern."""
-    sc, r = run(name)
+    sc, r = run_on(name, engine)
     cal = build_calendar(sc.calendar)
     assert r.scheduled_s_per_year == cal.scheduled_s_per_period
     assert r.throughput_per_h == pytest.approx(r.output / r.scheduled_s * 3600, rel=1e-12)

@@ -2,13 +2,13 @@
 ``engines.choice`` / ``choose`` / ``choose_for_all`` / ``pinned``, ``resolved()`` leaving the
 default out, and ``simulate.run_replication`` = ``summarize`` of an engine's ``Window``.
 
-The fast engine of this tree may be a stub that supports nothing; ``fake_fast`` stands in for a
-fast engine that supports what a test says (its windows are the SimPy engine's, labelled "fast"),
-to show that ``auto`` picks it where it can run and that the record says so."""
+``fast_spy`` is the real fast engine, counting the replications it runs, with what it supports
+set by the test (``unsupported`` monkeypatched: the features it lacks today are being added),
+to show that ``auto`` picks it where it can run and that the record says so. The engines' exact
+agreement is tests/engines' subject."""
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -46,20 +46,20 @@ def line(tmp_path) -> Scenario:
 
 
 @pytest.fixture
-def fake_fast(monkeypatch):
-    """A stand-in fast engine: it supports a scenario when ``state.supports(scenario)`` (always,
-    by default), runs the SimPy engine and labels the window "fast", and counts its calls."""
+def fast_spy(monkeypatch):
+    """The real fast engine: it supports a scenario when ``state.supports(scenario)`` (always,
+    by default) and counts the replications it runs."""
     from linesim.engines import fast
-    from linesim.engines.simpy import run as simpy_run
 
     state = SimpleNamespace(calls=[], supports=lambda sc: True)
+    real = fast.run_window
 
     def unsupported(scenario):
-        return [] if state.supports(scenario) else ["a feature the fake fast engine lacks"]
+        return [] if state.supports(scenario) else ["a feature the fast engine lacks (test)"]
 
     def run_window(scenario, replication):
         state.calls.append(replication)
-        return dataclasses.replace(simpy_run.run_window(scenario, replication), engine="fast")
+        return real(scenario, replication)
 
     monkeypatch.setattr(fast, "unsupported", unsupported)
     monkeypatch.setattr(fast, "run_window", run_window)
@@ -107,27 +107,27 @@ def test_fast_on_an_unsupported_scenario_is_refused_naming_the_feature(line, mon
     assert "run.engine" in str(info.value) and "auto or simpy" in str(info.value)
 
 
-def test_auto_picks_the_fast_engine_where_it_can_run(line, fake_fast):
-    """auto with a fast engine that supports the scenario: the fast engine runs the replication
+def test_auto_picks_the_fast_engine_where_it_can_run(line, fast_spy):
+    """auto on a scenario the fast engine supports: the fast engine runs the replication
     (``run_replication`` dispatches to it) and the choice says 'compiled'; the RunResult is
-    the same as the SimPy engine's, since summarize does not depend on the engine."""
+    the SimPy engine's (the engines agree exactly)."""
     assert engines.choice(line) == engines.Choice("fast", "compiled")
     fast_result = run_replication(line, 1)
-    assert fake_fast.calls == [1]
+    assert fast_spy.calls == [1]
     assert fast_result == run_replication(_on(line, "simpy"), 1)
-    assert fake_fast.calls == [1]  # simpy asked: the fast engine is not called
+    assert fast_spy.calls == [1]  # simpy asked: the fast engine is not called
 
 
-def test_a_trace_always_runs_on_simpy(line, fake_fast):
+def test_a_trace_always_runs_on_simpy(line, fast_spy):
     """trace=True runs the SimPy engine even where the fast engine could run (it records no
     trace), and says why."""
     c = engines.choice(line, trace=True)
     assert c.engine == "simpy" and "trace" in c.note
     result = run_replication(line, 0, trace=True)
-    assert fake_fast.calls == [] and result.trace is not None
+    assert fast_spy.calls == [] and result.trace is not None
 
 
-def test_auto_falls_back_to_simpy_without_numba(line, fake_fast, monkeypatch):
+def test_auto_falls_back_to_simpy_without_numba(line, fast_spy, monkeypatch):
     """A fast engine that supports the scenario, but numba cannot be imported: auto runs SimPy
     and the note says numba cannot be imported; `fast` is refused for the same reason."""
     engines._numba_problem.cache_clear()
@@ -141,16 +141,16 @@ def test_auto_falls_back_to_simpy_without_numba(line, fake_fast, monkeypatch):
         engines._numba_problem.cache_clear()
 
 
-def test_one_engine_for_all_points(line, fake_fast):
+def test_one_engine_for_all_points(line, fast_spy):
     """choose_for_all (the points of a sweep): the fast engine when every point can run on it;
     SimPy for all when one cannot, the note naming that point; `fast` asked and a point that
     cannot: EngineUnsupported naming the point."""
     other = line.with_run(seed=4)
     assert engines.choose_for_all([("p0", line), ("p1", other)]).engine == "fast"
-    fake_fast.supports = lambda sc: sc.run.seed != 4
+    fast_spy.supports = lambda sc: sc.run.seed != 4
     c = engines.choose_for_all([("p0", line), ("p1", other)])
     assert c.engine == "simpy" and c.note.startswith("fast engine not used: p1: ")
-    with pytest.raises(EngineUnsupported, match="p1: a feature"):
+    with pytest.raises(EngineUnsupported, match="p1: a feature the fast engine lacks"):
         engines.choose_for_all([("p0", _on(line, "fast")), ("p1", _on(other, "fast"))])
 
 

@@ -61,3 +61,41 @@ def exp(mean):
 @pytest.fixture
 def scenario():
     return build_scenario
+
+
+# -- both engines -------------------------------------------------------------------------------
+ENGINES = ("simpy", "fast")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch):
+    """Run every replication of the test on one engine, whatever the scenario's run.engine:
+    ``engines.run_window`` (which simulate.run_replication calls) gets the scenario pinned to
+    it. A scenario the fast engine does not support yet skips (it runs on SimPy under auto);
+    the test fails if a replication ran on another engine (a silent fall-back) or none ran."""
+    from linesim import engines
+
+    name, real, ran, skipped = request.param, engines.run_window, [], []
+
+    def skip(why: str):
+        skipped.append(why)
+        pytest.skip(why)
+
+    def pinned_run(scenario, replication, *, trace=False):
+        if trace and name == "fast":
+            skip("a trace is recorded by the SimPy engine only")
+        try:
+            window = real(engines.pinned(scenario, name), replication, trace=trace)
+        except engines.EngineUnsupported as exc:
+            skip(f"the fast engine does not run this scenario yet: {'; '.join(exc.reasons)}")
+        ran.append(window.engine)
+        return window
+
+    monkeypatch.setattr(engines, "run_window", pinned_run)
+    yield name
+    if not skipped:
+        assert ran and set(ran) == {name}, f"replications ran on {sorted(set(ran))}, not {name}"
+
+
+# A theory test decorated with this runs once per engine (see ``engine``).
+both_engines = pytest.mark.usefixtures("engine")

@@ -15,7 +15,7 @@ import pytest
 
 from linesim.simulate import run_replication
 
-from .conftest import build_scenario, exp, replicate
+from .conftest import both_engines, build_scenario, exp, replicate
 
 
 def deterministic_line(cycles, buffer_after, **run):
@@ -30,6 +30,7 @@ def deterministic_line(cycles, buffer_after, **run):
     ((30, 10, 20), "S1"),           # the first station slowest: it never waits at all
     ((20, 25, 45), "S3"),           # the last station slowest
 ])
+@both_engines
 def test_deterministic_slowest_station_has_share_one(cycles, slowest):
     """In a deterministic line with buffers of 2 the slowest station never waits once the line
     is full, so its single active period spans the window: its bottleneck share is 1 (within
@@ -61,6 +62,7 @@ def test_down_time_counts_as_active():
 
 
 @pytest.mark.parametrize("order", [("fast", "slow"), ("slow", "fast")])
+@both_engines
 def test_much_slower_exponential_station_dominates(order):
     """Two exponential stations, means 20 s and 60 s, 2 places between them, in either order.
     The two-machine chain (test_reference_lines) says the slow station waits only a small

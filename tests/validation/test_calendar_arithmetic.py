@@ -21,7 +21,7 @@ from linesim.calendars import build_calendar
 from linesim.scenario import ShiftCalendar
 from linesim.simulate import run_replication
 
-from .conftest import build_scenario
+from .conftest import both_engines, build_scenario
 
 TWO_SHIFTS_250 = {"shifts_per_day": 2, "shift_length": "8 h", "working_days_per_year": 250}
 
@@ -46,6 +46,7 @@ def test_scheduled_hours_of_the_calendars():
     assert build_calendar("continuous").scheduled_hours_per_year == pytest.approx(8760.0)
 
 
+@both_engines
 def test_two_shifts_two_week_window_annualises_to_360000():
     """A 40 s station under 2 × 8 h shifts, 250 days a year (5-day weeks less 11 holidays
     spread over the year; none falls in the first two weeks), no warm-up, horizon 2 weeks:
@@ -86,6 +87,7 @@ def test_continuous_one_day_window():
     assert r0.annual_output == pytest.approx(2_159 * 365, abs=1e-6)
 
 
+@both_engines
 def test_line_75s_one_day_window():
     """Deterministic line 60/75/70 s with one place after each of the first two stations,
     continuous, warm-up 1 h: from then on one part leaves every 75 s, so the 1-day window

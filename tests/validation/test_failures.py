@@ -12,7 +12,7 @@ import pytest
 
 from linesim.simulate import run_replication
 
-from .conftest import assert_within_se, build_scenario, exp, replicate
+from .conftest import assert_within_se, both_engines, build_scenario, exp, replicate
 
 C, MTBF, MTTR = 60.0, 3600.0, 360.0
 A = MTBF / (MTBF + MTTR)
@@ -26,6 +26,7 @@ def single_machine(basis: str, **failures):
                           warmup="1 h", horizon="3 d")
 
 
+@both_engines
 def test_operating_basis_single_machine_throughput():
     """Operating basis: the failure clock runs only while the machine processes, so each part
     takes c plus the repairs of the failures that fall in its c seconds of work — Poisson with
@@ -52,6 +53,7 @@ def test_scheduled_basis_single_machine_down_share_and_throughput():
         assert sh["working"] + sh["down"] == pytest.approx(1.0, abs=1e-9)
 
 
+@both_engines
 def test_mean_repair_and_failure_count():
     """Per failure the machine is down MTTR on average: down seconds / failures is within
     4 SE of 360 s, and the failure count per operating second is 1/MTBF (within 4 SE)."""
@@ -108,6 +110,7 @@ def test_scheduled_basis_down_share_ignores_activity():
 
 
 @pytest.mark.parametrize("basis", ["operating", "scheduled"])
+@both_engines
 def test_availability_is_the_equivalent_mtbf(basis):
     """`availability: A` with `mttr` means an exponential MTBF = MTTR·A/(1 − A): a station
     given as availability 0.9 with MTTR 6 min runs exactly like one given MTBF 54 min

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .conftest import assert_within_se, build_scenario, exp, mean_se, replicate
+from .conftest import assert_within_se, both_engines, build_scenario, exp, mean_se, replicate
 
 # Five days a week, no holidays: the calendar repeats weekly. 2 × (8 h − 30 min) × 5 = 75 h.
 WEEKLY = {"shifts_per_day": 2, "shift_length": "8 h", "breaks_per_shift": "30 min",
@@ -43,6 +43,7 @@ def gaps(runs):
     return [r.wip_mean - r.departures_per_s * r.sojourn_mean_s for r in runs]
 
 
+@both_engines
 def test_littles_law_phase_matched_window():
     """Warm-up of one week of scheduled time (75 h: the window starts Friday 22:00, after the
     week's last shift) and a horizon of two calendar weeks (it ends on Friday 22:00 too): the
@@ -60,6 +61,7 @@ def test_littles_law_phase_matched_window():
     assert all(r.stations[1].failures > 0 and r.scrapped > 0 for r in runs)
 
 
+@both_engines
 def test_littles_law_empty_start_is_one_sided():
     """With no warm-up the line starts empty, so T·(L − λW) is the sum of the ages of the
     parts still inside at the end: never negative, and at most (WIP at the end)·T since no

@@ -18,7 +18,8 @@ from linesim.capacity import capacity_check
 from linesim.scenario import Scenario
 from linesim.simulate import RunResult, run_replication
 
-from .conftest import K_SE, assert_within_se, build_scenario, exp, mean_se, replicate
+from .conftest import (K_SE, assert_within_se, both_engines, build_scenario, exp, mean_se,
+                       replicate)
 from .test_reference_lines import two_machine_throughput_per_h
 
 DAY = 86400.0
@@ -70,6 +71,7 @@ ASSEMBLY_CASES = [
 
 
 @pytest.mark.parametrize("quantities, ct_asm, period", ASSEMBLY_CASES)
+@both_engines
 def test_assembly_rate_is_the_slowest_row_per_kit(quantities, ct_asm, period):
     """Rows with unlimited supply feed the assembly station; each row i can supply
     1/(q_i·c_i) kits per second, and the assembly station (and E after it) are faster than the
@@ -156,6 +158,7 @@ def assembly_chain(r1: float, r2: float, alpha: float) -> dict[tuple, float]:
     return {s: float(p) for s, p in zip(states, pi)}
 
 
+@both_engines
 def test_assembly_with_exponential_times_against_its_chain():
     """R1 (exponential 50 s), R2 (exponential 40 s), unlimited supply, buffer_after 0, feed the
     assembly station A (exponential 45 s, kit 1 + 1), which collects its kit from both rows at
@@ -193,6 +196,7 @@ def rework_line(p, **run):
 
 
 @pytest.mark.parametrize("p", [0.1, 0.3])
+@both_engines
 def test_rework_throughput_is_bottleneck_rate_times_yield(p):
     """B (40 s) is the bottleneck and never waits: A (30 s) takes reworked parts first and
     still has capacity for new ones, since every part B processes passed A just before it
@@ -255,6 +259,7 @@ def test_jackson_tandem_of_two_exponential_stations():
     assert cap.ceiling_per_h == pytest.approx(60.0, rel=1e-9)
 
 
+@both_engines
 def test_jackson_network_with_split_merge_and_rework():
     """A Jackson network using every kind of edge: Poisson arrivals (λ = 1/60 s) at S
     (exponential 30 s), split by fractions 0.3/0.7 to P1 (120 s) and P2 (50 s), merged at M
@@ -328,6 +333,7 @@ def mm1k(rho: float, k: int) -> list[float]:
 
 
 @pytest.mark.parametrize("queue", [0, 3])
+@both_engines
 def test_lost_arrivals_follow_mm1k(queue):
     """when_full: lose makes M/M/1/K with K = queue + 1 (the queue's places plus the one in
     service). By PASTA the fraction of arrivals turned away is
@@ -357,6 +363,7 @@ def test_lost_arrivals_follow_mm1k(queue):
 
 
 @pytest.mark.parametrize("queue", [0, 3])
+@both_engines
 def test_blocked_arrivals_make_a_two_machine_line(queue):
     """when_full: block pauses the arrival clock until a place frees, and the next
     interarrival time starts only then: the arrival stream is a machine with exponential
@@ -485,6 +492,7 @@ def birth_death(up, down) -> list[float]:
     return [x / sum(w) for x in w]
 
 
+@both_engines
 def test_first_free_with_exponential_times_against_its_chain():
     """S (exponential 30 s, unlimited supply) hands each part to whichever of P1, P2
     (exponential 50 s each, both deliver, no buffers) is free, and is blocked when both are
@@ -508,6 +516,7 @@ def test_first_free_with_exponential_times_against_its_chain():
     assert_within_se([r.wip_mean for r in runs], 1 + busy, what="WIP")
 
 
+@both_engines
 def test_merge_with_exponential_times_and_buffer_0_against_its_chain():
     """U1, U2 (exponential 60 s, unlimited supply, buffer_after 0) feed M (exponential 40 s).
     With no waiting places a finished part goes straight onto an idle M, or its source is
@@ -582,6 +591,7 @@ def test_merge_with_buffer_0_blocks_the_other_inputs():
 # -- conservation on a shift calendar, every kind of network at once ---------------------------
 @pytest.mark.parametrize("case", ["assembly", "rework", "jackson", "lose", "block", "routing",
                                   "slow-branch"])
+@both_engines
 def test_conservation_on_a_shift_calendar(case):
     """The same networks on a two-shift calendar with breaks (parts stay where they are off
     shift, arrivals and processing advance on scheduled time): parts are still conserved and

@@ -8,7 +8,7 @@ from linesim.capacity import capacity_check
 from linesim.scenario import Scenario
 from linesim.simulate import run_replication
 
-from .conftest import assert_within_se, exp, replicate
+from .conftest import assert_within_se, both_engines, exp, replicate
 
 
 def network(stations, **extra) -> Scenario:
@@ -21,6 +21,7 @@ def conserved(r) -> bool:
     return t["entered"] + t["assembled"] == t["exited"] + t["scrapped"] + t["consumed"] + t["wip_end"]
 
 
+@both_engines
 def test_cyclic_two_variant_sequence_with_setup_at_every_change():
     """X, Y alternating (cycle 30 s and 50 s) with a 20 s setup at every change: one unit per
     mean cycle + setup = 60 s, exactly; the setup share is 20/60 and output splits 1:1."""
@@ -55,6 +56,7 @@ def test_random_mix_with_setups_matches_the_change_probability():
     assert capacity_check(sc).ceiling_per_h == pytest.approx(72.0)
 
 
+@both_engines
 def test_bill_of_materials_by_variant():
     """A tray (the first input) carries the variant; L7 needs 3 rear seats, L8 2 rear + 2 third.
     The marriage station (60 s) is the bottleneck: 60/h; parts consumed = Σ quantities."""
@@ -75,6 +77,7 @@ def test_bill_of_materials_by_variant():
     assert r.totals["consumed"] >= 4 * made
 
 
+@both_engines
 def test_conveyor_transfer_and_content():
     """A (20 s) → conveyor (5 min, 30 places) → B (40 s): B limits (90/h); the conveyor fills to
     its capacity and A is blocked half the time; lead time ≥ transfer time."""
@@ -113,6 +116,7 @@ def test_conveyor_littles_law():
     assert r.buffers[0].mean_level >= rate_per_s * 120 * 0.99
 
 
+@both_engines
 def test_three_shift_feeder_and_two_shift_line():
     """A sub-assembly on 3 × 8 h feeds a 2 × 8 h final station through a large buffer. Per
     final-line hour the feeder works 1.5 h, so a feeder at 1.5 × the final cycle just keeps up:
@@ -149,6 +153,7 @@ def test_feeder_on_fewer_hours_starves_the_line():
     assert capacity_check(sc).limiting_station == "feeder"
 
 
+@both_engines
 def test_starvation_episodes_count_and_length():
     """S1 = 20 s feeds S2 = 10 s: S2 waits 10 s for every part, once per part, so it has one
     starved episode per part of mean length 10 s (how often and how long it starves)."""
@@ -190,6 +195,7 @@ def test_routing_by_product_sends_each_variant_to_its_station():
     assert by["PA"].cycle_time_s == pytest.approx(30.0) and by["PB"].cycle_time_s == pytest.approx(15.0)
 
 
+@both_engines
 def test_routing_by_product_to_the_first_free_of_several():
     """Pattern A, A, B from a 10 s source: the As go to the first free of P1, P2 (40 s each), the
     Bs to P3 (20 s). The two A stations limit: 2 As per 40 s, so 3 units per 40 s = 270/h, P1

@@ -13,7 +13,7 @@ import pytest
 from linesim.capacity import capacity_check
 from linesim.simulate import run_replication
 
-from .conftest import K_SE, assert_within_se, build_scenario, exp, replicate
+from .conftest import K_SE, assert_within_se, both_engines, build_scenario, exp, replicate
 
 REF_A_CYCLES = (38, 40, 36, 39, 37)
 
@@ -27,6 +27,7 @@ def ref_a(buffer_after: int, **run):
 
 
 @pytest.mark.parametrize("buffer_after", [2, 0])
+@both_engines
 def test_ref_a_exactly_90_per_hour(buffer_after):
     """REF-A (38/40/36/39/37 s, constant, continuous): once the line is full every station
     passes one part per 40 s, the cycle of the slowest station S2 — with buffers of 2 or with
@@ -88,6 +89,7 @@ def two_machine_line(mean1, mean2, buffer, **run):
         name="ref-d", **{"warmup": "1 h", "horizon": "1 d", **run})
 
 
+@both_engines
 def test_ref_d_against_birth_death_chain():
     """REF-D (exponential 40 s then 36 s, buffer_after 2 on the first, blocking after service):
     the mean throughput over 20 replications of 1 day (1 h warm-up, ample for a chain that
@@ -107,6 +109,7 @@ def test_ref_d_against_birth_death_chain():
     (40, 40, 2),   # equal rates: ρ = 1, P(n) uniform
     (36, 40, 2),   # the slow machine second: same throughput as REF-D (reversibility)
 ])
+@both_engines
 def test_two_machine_lines_against_birth_death_chain(mean1, mean2, buffer):
     """Other two-machine exponential lines against the same closed form: the mean over 20
     replications of 1 day is within 4 standard errors of theory."""
@@ -115,6 +118,7 @@ def test_two_machine_lines_against_birth_death_chain(mean1, mean2, buffer):
     assert_within_se(values, theory, what=f"{mean1}/{mean2} B={buffer}")
 
 
+@both_engines
 def test_two_machine_buffer_zero_is_not_buffer_one():
     """The buffer-0 case is the one where 'places = B + servers' matters most: the simulated
     throughput for B = 0 matches the chain with K = 2 (63.10/h) and is more than 4 SE away from
@@ -138,6 +142,7 @@ def test_two_machine_lines_high_precision(buffer):
             assert abs(mean - two_machine_throughput_per_h(40, 36, b)) > K_SE * se, b
 
 
+@both_engines
 def test_two_machine_states_match_the_chain():
     """Beyond throughput, the chain gives the machines' states and the line's contents. For
     REF-D (ρ = 0.9, K = 4): M2 is starved with probability P(0) = 0.2442 and M1 blocked with

@@ -12,7 +12,7 @@ import pytest
 
 from linesim.capacity import capacity_check
 
-from .conftest import assert_within_se, build_scenario, replicate
+from .conftest import assert_within_se, both_engines, build_scenario, replicate
 
 P = 0.1
 
@@ -31,6 +31,7 @@ def line(scrap_at: str):
     return build_scenario(stations, warmup="1 h", horizon="1 d")
 
 
+@both_engines
 def test_scrap_at_the_last_station():
     """Scrap 10 % at the last station: S2 still passes exactly one part per 40 s, so S3
     finishes exactly 2160 parts in the window in every replication (good + scrapped = 2160),
@@ -50,6 +51,7 @@ def test_scrap_at_the_last_station():
     assert capacity_check(sc).ceiling_per_h == pytest.approx((1 - P) * 90.0)
 
 
+@both_engines
 def test_scrap_at_the_bottleneck_unloads_downstream():
     """Scrap 10 % at the bottleneck S2: it still finishes one part per 40 s, but only the good
     ones go on, so S3 works (1 − p)·35/40 of the time (within 4 SE) and the good output is

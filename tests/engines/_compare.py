@@ -1,0 +1,105 @@
+"""Run one replication on both engines and say where they differ (nothing: they agree).
+
+The fast engine mirrors the SimPy engine event for event on the same random streams, so the
+comparison is exact: ``==`` on every counter (floats included), the bottleneck seconds, the
+buffer maxima, the edges, and the RunResult ``simulate.summarize`` makes of each window. NaN
+equals NaN here (a lead time with no part finished is NaN on both).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from linesim.engines import Window, fast
+from linesim.engines.simpy.run import run_window as simpy_window
+from linesim.scenario import Scenario
+from linesim.simulate import summarize
+
+
+def differences(a: Any, b: Any, path: str = "", out: list | None = None, limit: int = 8) -> list:
+    """Paths (with both values) where ``a`` and ``b`` differ, exactly; at most ``limit``."""
+    out = [] if out is None else out
+    if len(out) >= limit:
+        return out
+    if dataclasses.is_dataclass(a) and dataclasses.is_dataclass(b) and type(a) is type(b):
+        for f in dataclasses.fields(a):
+            differences(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}", out, limit)
+    elif isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            out.append((path + " keys", list(a), list(b)))
+        for k in a:
+            if k in b:
+                differences(a[k], b[k], f"{path}[{k!r}]", out, limit)
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            out.append((path + " length", len(a), len(b)))
+        for i, (x, y) in enumerate(zip(a, b)):
+            differences(x, y, f"{path}[{i}]", out, limit)
+    elif hasattr(a, "tolist") and hasattr(b, "tolist"):  # numpy arrays and scalars
+        differences(a.tolist(), b.tolist(), path, out, limit)
+    elif isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        pass
+    elif type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        out.append((path + " type", type(a).__name__, type(b).__name__))
+    elif a != b:
+        out.append((path, a, b))
+    return out
+
+
+def _known_gaps(scenario: Scenario, ref: Window, got: Window) -> Window:
+    """The fast engine's window with the differences already reported to the lead made equal,
+    so that the comparison goes on finding new ones. Each gap has a strict xfail test in
+    test_known_gaps.py that turns red when the engine is fixed: then delete the gap here.
+
+    * /work/notes/i9-mismatch-oos-arrivals.yaml: a source with arrivals has
+      ``out_of_sequence == [0]`` on the fast engine, ``[]`` on SimPy (the arrival queue counted
+      as an input). RunResults agree (summarize indexes by ``spec.inputs``).
+    * /work/notes/i9-mismatch-no-edges.yaml: a plant without edges (one station) has a
+      placeholder edge in the fast engine's buffer_max, buffer_area and buffer_level.
+    * /work/notes/i9-mismatch-warmup0.yaml: with no warm-up (the window starts at t = 0) the
+      fast engine's ``before`` is taken after the events at t = 0, SimPy's before any (the
+      RunResult's ``entered`` differs by one): SimPy's ``before`` is used for both.
+    """
+
+    def counters(c: dict) -> dict:
+        c = dict(c)
+        if "out_of_sequence" in c:
+            c["out_of_sequence"] = [row[:len(st.inputs)]
+                                    for row, st in zip(c["out_of_sequence"], scenario.stations)]
+        for key in ("buffer_area", "buffer_level"):
+            if key in c:
+                c[key] = c[key][:len(got.buffers)]
+        return c
+
+    before = ref.before if got.start_t == 0 else got.before
+    return dataclasses.replace(got, before=counters(before), after=counters(got.after),
+                               buffer_max=got.buffer_max[:len(got.buffers)])
+
+
+def engine_differences(scenario: Scenario, replication: int, *, exact: bool = False) -> list:
+    """Where replication ``replication`` of ``scenario`` differs between the engines: the
+    Window (counters at the window's start and end, bottleneck seconds, edges, buffer maxima)
+    and the RunResult summarized from it. Empty: the engines agree exactly. ``exact=False``
+    forgives the known gaps (``_known_gaps``) in the counters."""
+    ref = simpy_window(scenario, replication)
+    got = fast.run_window(scenario, replication)
+    assert (ref.engine, got.engine) == ("simpy", "fast")
+    if not exact:
+        got = _known_gaps(scenario, ref, got)
+    out: list = []
+    for field in ("start_t", "end_t", "before", "after", "bottleneck_s", "buffers", "buffer_max"):
+        differences(getattr(ref, field), getattr(got, field), "window." + field, out)
+    if not out:
+        differences(summarize(scenario, replication, ref), summarize(scenario, replication, got),
+                    "result", out)
+    return out
+
+
+def assert_engines_agree(scenario: Scenario, replications=(0, 1)) -> None:
+    """Both engines give the same Window and RunResult for each replication."""
+    for r in replications:
+        diff = engine_differences(scenario, r)
+        assert not diff, f"{scenario.name} replication {r}: the engines differ at " + "; ".join(
+            f"{p}: simpy {x!r} vs fast {y!r}" for p, x, y in diff)
