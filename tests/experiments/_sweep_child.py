@@ -15,7 +15,9 @@ from tests.experiments.conftest import DEFINITION, FACTOR, tiny_base, tiny_point
 def main(argv: list[str]) -> None:
     folder, n, reps, horizon = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3]
     with tempfile.TemporaryDirectory() as tmp:
-        base = tiny_base(Path(tmp), horizon=horizon)
+        # On the SimPy engine: the tests interrupt this sweep mid-way, and the fast engine
+        # would finish it before the signal arrives.
+        base = tiny_base(Path(tmp), horizon=horizon).with_run(engine="simpy")
     points = tiny_points(base, n)
     with sw.opened(folder, DEFINITION, base, resume="--resume" in argv) as store:
         sw.run_sweep(points, Local(2), store, folder, definition=DEFINITION, max_reps=reps,

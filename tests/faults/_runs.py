@@ -16,7 +16,11 @@ from tests.cli.conftest import TINY
 
 # The tiny line over ~3 years: a replication takes tens of seconds, so a run is still
 # simulating whenever a test signals it.
-LONG = TINY.replace("name: tiny", "name: long").replace("horizon: 1 d", "horizon: 1000 d")
+# A run long enough to be interrupted: on the SimPy engine (the fast engine would finish the
+# 1000 days of six replications in seconds, before the signal arrives).
+LONG = (TINY.replace("name: tiny", "name: long").replace("horizon: 1 d", "horizon: 1000 d")
+        .replace("  seed: 7\n", "  seed: 7\n  engine: simpy\n"))
+assert "engine: simpy" in LONG
 
 
 def write(path: Path, text: str) -> Path:

@@ -22,7 +22,9 @@ from tests.faults._runs import spawn, stored_replications, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
-SMALL = TINY.replace("horizon: 1 d", "horizon: 2 d").replace("replications: 2", "replications: 4")
+SMALL = (TINY.replace("horizon: 1 d", "horizon: 2 d").replace("replications: 2", "replications: 4")
+         .replace("  seed: 7\n", "  seed: 7\n  engine: simpy\n"))
+assert "engine: simpy" in SMALL  # SimPy: the fast engine would end the sweep before the signal
 # 11 levels (30 s, 32 s, …, 50 s; 40 s is the base: point 0) × 4 replications of the 2-day
 # line: about a second and a half of simulation on 2 workers, after ~1.5 s of start-up.
 VARY = ["--vary", "stations.A.cycle_time.mean=30s..50s/11"]

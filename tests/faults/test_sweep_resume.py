@@ -81,7 +81,7 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_tables(tmp_path):
         wait_for(lambda w=w: not w.is_running() or w.status() == psutil.STATUS_ZOMBIE, 10,
                  f"worker {w.pid} to exit")
 
-    base = tiny_base(tmp_path, horizon=HORIZON)
+    base = tiny_base(tmp_path, horizon=HORIZON).with_run(engine="simpy")  # as _sweep_child's
     points = tiny_points(base, POINTS)
     executor = Counting(Local(2))
     with sw.opened(folder, DEFINITION, base, resume=True) as store:  # the lock died with it
