@@ -32,8 +32,6 @@ def unsupported(scenario: Scenario) -> list[str]:
     for i, st in enumerate(scenario.stations):
         if st.conveyor is not None:
             problems.append(f"stations[{i}].conveyor (conveyors)")
-        if st.failures is not None and st.failures.basis == "scheduled":
-            problems.append(f"stations[{i}].failures.basis: scheduled")
     return problems
 
 

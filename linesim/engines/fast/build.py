@@ -387,6 +387,9 @@ def build(scenario: Scenario, replication: int):
         allowed_n=allowed_n, allowed=np.array(allowed + [0], dtype=np.int64),
         p_s_route=p_s_route, out_cum=np.array(out_cum + [0.0]), st_lose=st_lose,
         p_s_arrival=p_s_arrival, p_kind=np.array(p_kind, dtype=np.int64),
+        tm_tok=i64(n_p), fc_state=i64(n_p), fc_tok=i64(n_p), cond_tok=i64(n_p),
+        cond_pending=i64(n_p), p_ret=i64(n_p), p_wstate=i64(n_p), bl_dest=i64(n_p, -1),
+        fc_due=f64(n_p), p_done=f64(n_p), p_s0=f64(n_p),
     )
     dims = {core.I_NV: nv, core.I_NVQ: nvq, core.I_NVP: nvp, core.I_PLAN_KIND: plan_kind,
             core.I_OUT_CAL: out_cal, core.I_HEAP_CAP: heap, core.I_FIFO_CAP: fifo,
