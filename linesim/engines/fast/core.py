@@ -152,6 +152,14 @@ INT_FIELDS = (
     'p_ret',
     'p_wstate',
     'bl_dest',
+    'e_conv',
+    'e_ucal',
+    'e_mv_off',
+    'e_mv_head',
+    'e_mv_n',
+    'mv_v',
+    'p_cond',
+    'e_wake_p',
 )
 FLOAT_FIELDS = (
     'c_since_s',
@@ -181,6 +189,9 @@ FLOAT_FIELDS = (
     'fc_due',
     'p_done',
     'p_s0',
+    'e_transfer',
+    'mv_t',
+    'mv_e',
 )
 WIDTH = {'cal_seg': 4, 'c_acc': 6, 'c_starts': 6, 'c_missing_s': 'maxin', 'c_missing': 'maxin',
          'c_missing_starts': 'maxin', 'need': 'maxin', 'tmp_mask': 'maxin'}  # 2-D fields: row width
@@ -277,34 +288,45 @@ O_COND_PENDING = N_I + N_F + 89
 O_P_RET = N_I + N_F + 90
 O_P_WSTATE = N_I + N_F + 91
 O_BL_DEST = N_I + N_F + 92
-O_C_SINCE_S = N_I + N_F + 93 + 0
-O_C_SINCE_T = N_I + N_F + 93 + 1
-O_CAL_CUM = N_I + N_F + 93 + 2
-O_CAL_LENS = N_I + N_F + 93 + 3
-O_CAL_PER = N_I + N_F + 93 + 4
-O_CAL_STARTS = N_I + N_F + 93 + 5
-O_E_AREA = N_I + N_F + 93 + 6
-O_E_FREE = N_I + N_F + 93 + 7
-O_E_TLAST = N_I + N_F + 93 + 8
-O_H_T = N_I + N_F + 93 + 9
-O_HELD_E = N_I + N_F + 93 + 10
-O_IN_E = N_I + N_F + 93 + 11
-O_MIX_CUM = N_I + N_F + 93 + 12
-O_OUT_CUM = N_I + N_F + 93 + 13
-O_P_LEFT = N_I + N_F + 93 + 14
-O_P_WORK = N_I + N_F + 93 + 15
-O_PART_E = N_I + N_F + 93 + 16
-O_PE = N_I + N_F + 93 + 17
-O_R_CONST = N_I + N_F + 93 + 18
-O_ST_REWORK = N_I + N_F + 93 + 19
-O_ST_SCRAP = N_I + N_F + 93 + 20
-O_C_ACC = N_I + N_F + 93 + 21
-O_C_MISSING_S = N_I + N_F + 93 + 22
-O_CAL_SEG = N_I + N_F + 93 + 23
-O_FC_DUE = N_I + N_F + 93 + 24
-O_P_DONE = N_I + N_F + 93 + 25
-O_P_S0 = N_I + N_F + 93 + 26
-N_HEADER = N_I + N_F + 120
+O_E_CONV = N_I + N_F + 93
+O_E_UCAL = N_I + N_F + 94
+O_E_MV_OFF = N_I + N_F + 95
+O_E_MV_HEAD = N_I + N_F + 96
+O_E_MV_N = N_I + N_F + 97
+O_MV_V = N_I + N_F + 98
+O_P_COND = N_I + N_F + 99
+O_E_WAKE_P = N_I + N_F + 100
+O_C_SINCE_S = N_I + N_F + 101 + 0
+O_C_SINCE_T = N_I + N_F + 101 + 1
+O_CAL_CUM = N_I + N_F + 101 + 2
+O_CAL_LENS = N_I + N_F + 101 + 3
+O_CAL_PER = N_I + N_F + 101 + 4
+O_CAL_STARTS = N_I + N_F + 101 + 5
+O_E_AREA = N_I + N_F + 101 + 6
+O_E_FREE = N_I + N_F + 101 + 7
+O_E_TLAST = N_I + N_F + 101 + 8
+O_H_T = N_I + N_F + 101 + 9
+O_HELD_E = N_I + N_F + 101 + 10
+O_IN_E = N_I + N_F + 101 + 11
+O_MIX_CUM = N_I + N_F + 101 + 12
+O_OUT_CUM = N_I + N_F + 101 + 13
+O_P_LEFT = N_I + N_F + 101 + 14
+O_P_WORK = N_I + N_F + 101 + 15
+O_PART_E = N_I + N_F + 101 + 16
+O_PE = N_I + N_F + 101 + 17
+O_R_CONST = N_I + N_F + 101 + 18
+O_ST_REWORK = N_I + N_F + 101 + 19
+O_ST_SCRAP = N_I + N_F + 101 + 20
+O_C_ACC = N_I + N_F + 101 + 21
+O_C_MISSING_S = N_I + N_F + 101 + 22
+O_CAL_SEG = N_I + N_F + 101 + 23
+O_FC_DUE = N_I + N_F + 101 + 24
+O_P_DONE = N_I + N_F + 101 + 25
+O_P_S0 = N_I + N_F + 101 + 26
+O_E_TRANSFER = N_I + N_F + 101 + 27
+O_MV_T = N_I + N_F + 101 + 28
+O_MV_E = N_I + N_F + 101 + 29
+N_HEADER = N_I + N_F + 131
 
 # Event kinds (low 2 bits of a queue entry's code; the rest is the token). A process waits
 # on its own timeouts (E_TIMEOUT) and on the event of its part or place (E_EV); with
@@ -316,7 +338,7 @@ E_TIMEOUT, E_EV, E_FC, E_COND = 0, 1, 2, 3
 FC_NONE, FC_PENDING, FC_DONE = 0, 1, 2
 
 # Process kinds.
-K_SERVER, K_ARRIVAL = 0, 1
+K_SERVER, K_ARRIVAL, K_CONVEYOR = 0, 1, 2  # a conveyor process's p_st is its edge
 
 # Resume points (pc) of a server process.
 PC_INIT, PC_GOT_SINGLE, PC_SRC_RESUMED, PC_GOT_MERGE, PC_KIT_FIRST, PC_KIT_WAIT, PC_SETUP_DONE, \
@@ -324,6 +346,8 @@ PC_INIT, PC_GOT_SINGLE, PC_SRC_RESUMED, PC_GOT_MERGE, PC_KIT_FIRST, PC_KIT_WAIT,
     PC_SCH_TO_FAIL, PC_SCH_REPAIRED = range(15)
 # ... of an arrival process.
 PC_ARR_NEXT, PC_ARR_UNBLOCKED = 20, 21
+# ... of a conveyor process.
+PC_CONV_WAKE, PC_CONV_ARRIVED = 30, 31
 
 # Phases of a server's loop (between resume points).
 PH_TAKE, PH_SRC, PH_KIT_BEGIN, PH_KIT_FIRST, PH_KIT_COLLECT, PH_KIT_DONE, PH_START, PH_WORK, \
@@ -726,16 +750,55 @@ def _hand_to_waiting(M, e, entry, v):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _conv_content(M, e, now, delta):
+    """Conveyor: integrate its whole content (moving and waiting) and track its maximum."""
+    F = M.view(np.float64)
+    n = M[M[O_E_MV_N] + e] + M[M[O_E_N] + e]
+    F[M[O_E_AREA] + e] += n * (now - F[M[O_E_TLAST] + e])
+    F[M[O_E_TLAST] + e] = now
+    if delta > 0 and n + delta > M[M[O_E_MAX] + e]:
+        M[M[O_E_MAX] + e] = n + delta
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _conv_load(M, e, now, entry, v):
+    """A part goes onto conveyor e: it reaches the end after the transfer time (scheduled time
+    of the upstream station's calendar); wake the conveyor's process if it sleeps."""
+    F = M.view(np.float64)
+    _conv_content(M, e, now, 1)
+    n = M[M[O_E_MV_N] + e]
+    cap = M[M[O_E_RING] + e]
+    if n >= cap:
+        M[I_ERR] = 5
+        return
+    i = M[M[O_E_MV_HEAD] + e] + n
+    if i >= cap:
+        i -= cap
+    i += M[M[O_E_MV_OFF] + e]
+    F[M[O_MV_T] + i] = advance(M, M[M[O_E_UCAL] + e], now, F[M[O_E_TRANSFER] + e])
+    F[M[O_MV_E] + i] = entry
+    M[M[O_MV_V] + i] = v
+    M[M[O_E_MV_N] + e] = n + 1
+    wp = M[M[O_E_WAKE_P] + e]
+    if M[M[O_P_PC] + wp] == PC_CONV_WAKE and not M[M[O_FIRED] + wp]:
+        succeed(M, wp, M[M[O_WAIT_TOK] + wp])
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def _place_freed(M, e, now):
     F = M.view(np.float64)
     q = M[M[O_E_SWQ] + e]
+    conv = M[M[O_E_CONV] + e]
     while M[M[O_Q_N] + q] > 0:
         p, tok = q_pop(M, q)
         if triggered(M, p, tok):
             continue
         if M[M[O_MOVABLE] + p]:
-            _area(M, e, now)
-            _parts_push(M, e, F[M[O_HELD_E] + p], M[M[O_HELD_V] + p])
+            if conv:
+                _conv_load(M, e, now, F[M[O_HELD_E] + p], M[M[O_HELD_V] + p])
+            else:
+                _area(M, e, now)
+                _parts_push(M, e, F[M[O_HELD_E] + p], M[M[O_HELD_V] + p])
             M[M[O_IN_EDGE] + p] = -1
         else:
             M[M[O_IN_EDGE] + p] = e  # a place promised to a server that is down
@@ -756,6 +819,12 @@ def _append(M, e, now, entry, v):
 @njit(cache=True, _nrt=False, error_model="numpy")
 def offer(M, e, now, entry, v):
     F = M.view(np.float64)
+    if M[M[O_E_CONV] + e]:  # nothing is handed over before its transfer
+        if F[M[O_E_FREE] + e] > 0:
+            F[M[O_E_FREE] + e] -= 1.0
+            _conv_load(M, e, now, entry, v)
+            return True
+        return False
     if _hand_to_waiting(M, e, entry, v):
         return True
     if F[M[O_E_FREE] + e] > 0:
@@ -767,7 +836,9 @@ def offer(M, e, now, entry, v):
 
 @njit(cache=True, _nrt=False, error_model="numpy")
 def put_promised(M, e, now, entry, v):
-    if _hand_to_waiting(M, e, entry, v):
+    if M[M[O_E_CONV] + e]:
+        _conv_load(M, e, now, entry, v)
+    elif _hand_to_waiting(M, e, entry, v):
         _place_freed(M, e, now)
     else:
         _append(M, e, now, entry, v)
@@ -777,14 +848,20 @@ def put_promised(M, e, now, entry, v):
 def take(M, e, now, p):
     """The next part for server p from edge e into p's inbox; False if none."""
     F = M.view(np.float64)
+    conv = M[M[O_E_CONV] + e]
     if M[M[O_E_N] + e] > 0:
-        _area(M, e, now)
+        if conv:
+            _conv_content(M, e, now, -1)
+        else:
+            _area(M, e, now)
         entry, v = _parts_pop(M, e)
         _place_freed(M, e, now)
         F[M[O_IN_E] + p] = entry
         M[M[O_IN_V] + p] = v
         M[M[O_IN_EDGE] + p] = e
         return True
+    if conv:  # a conveyor hands over only parts that reached its end
+        return False
     q = M[M[O_E_SWQ] + e]
     while M[M[O_Q_N] + q] > 0:
         wp, wtok = q_at(M, q, 0)
@@ -945,7 +1022,7 @@ def _wf_loop(M, p):
 def _wait(M, p, resume_pc, waiting_state):
     """The process waits for its part/place event (registered by the caller): directly, or
     (scheduled-basis failures) with the failure clock running."""
-    if M[M[O_ST_FAIL] + M[M[O_P_ST] + p]] == F_SCHEDULED:
+    if M[M[O_P_COND] + p]:
         M[M[O_P_RET] + p] = resume_pc
         M[M[O_P_WSTATE] + p] = waiting_state
         _wf_loop(M, p)
@@ -1417,11 +1494,46 @@ def resume_arrival(M, p):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def resume_conveyor(M, p):
+    """model.Conveyor.run: move parts from the moving section to the end, one at a time."""
+    F = M.view(np.float64)
+    e = M[M[O_P_ST] + p]
+    arrived = M[M[O_P_PC] + p] == PC_CONV_ARRIVED
+    while True:
+        now = F[F_NOW]
+        if arrived:
+            i = M[M[O_E_MV_OFF] + e] + M[M[O_E_MV_HEAD] + e]
+            entry = F[M[O_MV_E] + i]
+            v = M[M[O_MV_V] + i]
+            h = M[M[O_E_MV_HEAD] + e] + 1
+            M[M[O_E_MV_HEAD] + e] = 0 if h == M[M[O_E_RING] + e] else h
+            M[M[O_E_MV_N] + e] -= 1
+            if _hand_to_waiting(M, e, entry, v):
+                _conv_content(M, e, now, -1)
+                _place_freed(M, e, now)
+            else:
+                _parts_push(M, e, entry, v)  # accumulates at the end (content unchanged)
+        if M[M[O_E_MV_N] + e] == 0:
+            new_wait(M, p)
+            M[M[O_P_PC] + p] = PC_CONV_WAKE
+            return
+        arrive = F[M[O_MV_T] + M[M[O_E_MV_OFF] + e] + M[M[O_E_MV_HEAD] + e]]
+        arrived = True
+        if arrive > now:
+            timeout(M, p, arrive - now)
+            M[M[O_P_PC] + p] = PC_CONV_ARRIVED
+            return
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def _dispatch(M, p):
-    if M[M[O_P_KIND] + p] == K_SERVER:
+    kind = M[M[O_P_KIND] + p]
+    if kind == K_SERVER:
         resume_server(M, p)
-    else:
+    elif kind == K_ARRIVAL:
         resume_arrival(M, p)
+    else:
+        resume_conveyor(M, p)
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
@@ -1464,7 +1576,7 @@ def run_until(M, until):
                 _dispatch(M, p)
         elif kind == E_EV:
             if tok == M[M[O_WAIT_TOK] + p]:
-                if M[M[O_ST_FAIL] + M[M[O_P_ST] + p]] != F_SCHEDULED:
+                if not M[M[O_P_COND] + p]:
                     _dispatch(M, p)
                 elif M[M[O_COND_PENDING] + p]:  # the condition (part | failure) is met
                     M[M[O_COND_PENDING] + p] = 0
@@ -1486,5 +1598,8 @@ def flush(M, now):
         if M[M[O_P_KIND] + p] == K_SERVER:
             switch(M, p, now, M[M[O_C_STATE] + p])
     for e in range(M[I_NE]):
-        _area(M, e, now)
+        if M[M[O_E_CONV] + e]:
+            _conv_content(M, e, now, 0)
+        else:
+            _area(M, e, now)
     _wip_change(M, now, 0)
