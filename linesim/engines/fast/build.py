@@ -170,7 +170,9 @@ def build(scenario: Scenario, replication: int):
             for lane in lanes[i]:
                 e_pwq[lane] = new_q(64 + 8 * servers[i])
         elif len(edges) + len(lanes[i]) > 1:
-            in_kind[i] = core.IN_MERGE
+            # model: a merge's inputs and lanes share one waiting list; a source (no inputs)
+            # with rework lanes still never waits (``unlimited`` is decided first).
+            in_kind[i] = core.IN_MERGE if edges else core.IN_UNLIMITED
             shared = new_q(64 + 8 * servers[i])
             st_shared_q[i] = shared
             for e in edges + lanes[i]:
@@ -520,6 +522,7 @@ def _counters(state: np.ndarray, v: Views, layout: dict, scenario: Scenario, now
     oos = v.oos.tolist()
     specs = scenario.stations
     nv = int(v.I[core.I_NV])
+    n_e = len(layout["edges"])
     return {
         "t": now,
         "sched_s": cal.sched(now),
@@ -539,14 +542,14 @@ def _counters(state: np.ndarray, v: Views, layout: dict, scenario: Scenario, now
                              for i in range(len(specs))],
         "missing_s": [[sum(miss_s[p][j] for p in servers[i]) for j in range(len(layout["inputs"][i]))]
                       if specs[i].assembly is not None else [] for i in range(len(specs))],
-        "out_of_sequence": [oos[st_in0[i]:st_in0[i] + len(layout["inputs"][i])]
+        "out_of_sequence": [oos[st_in0[i]:st_in0[i] + len(specs[i].inputs)]
                             for i in range(len(specs))],
         "missing_starts": [[sum(miss_n[p][j] for p in servers[i])
                             for j in range(len(layout["inputs"][i]))]
                            if specs[i].assembly is not None else [] for i in range(len(specs))],
         "failures": v.st_failures.tolist(),
-        "buffer_area": v.e_area.tolist(),
-        "buffer_level": v.e_n.tolist(),
+        "buffer_area": v.e_area[:n_e].tolist(),
+        "buffer_level": v.e_n[:n_e].tolist(),
     }
 
 
@@ -557,15 +560,18 @@ def run_counters(scenario: Scenario, replication: int, start_t: float, end_t: fl
     for i in layout["initially_active"]:
         detector.report_open(v.DET, i, cal.sched(0.0))
     _refill(state, v, streams)
-    core.start(state)
     if start_t > 0:
+        core.start(state)
         _drive(state, v, streams, start_t)
+    # (With no warm-up the SimPy engine snapshots before any process has run.)
     before = _counters(state, v, layout, scenario, start_t)
     v.e_max[:] = v.e_n  # warm-up ends: maxima are taken from now on
+    if start_t == 0:
+        core.start(state)
     _drive(state, v, streams, end_t)
     after = _counters(state, v, layout, scenario, end_t)
     bottleneck_s = detector.finish(v.DET, after["sched_s"]).tolist()
-    return before, after, bottleneck_s, v.e_max.tolist(), layout
+    return before, after, bottleneck_s, v.e_max[:len(layout["edges"])].tolist(), layout
 
 
 _PREPARED = False

@@ -649,12 +649,46 @@ def triggered(M, p, tok):
 # Waiter queues (rings of (process, token)).
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _q_compact(M, q):
+    """Collapse each run of triggered (stale) entries into one. Every reader pops or skips
+    stale entries, and the only other thing read is whether the list is empty (the model's
+    ``if edge.slot_waiters`` / ``edge.part_waiters``), so this changes nothing the model can
+    see; it bounds a list to about twice its live entries (the SimPy deques grow instead)."""
+    cap = M[M[O_Q_CAP] + q]
+    off = M[M[O_Q_OFF] + q]
+    head = M[M[O_Q_HEAD] + q]
+    n = M[M[O_Q_N] + q]
+    kept = 0
+    last_stale = False
+    for j in range(n):
+        a = head + j
+        if a >= cap:
+            a -= cap
+        wp = M[M[O_Q_P] + off + a]
+        wt = M[M[O_Q_TOK] + off + a]
+        stale = triggered(M, wp, wt)
+        if stale and last_stale:
+            continue
+        last_stale = stale
+        b = head + kept
+        if b >= cap:
+            b -= cap
+        M[M[O_Q_P] + off + b] = wp
+        M[M[O_Q_TOK] + off + b] = wt
+        kept += 1
+    M[M[O_Q_N] + q] = kept
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def q_push(M, q, p, tok):
     n = M[M[O_Q_N] + q]
     cap = M[M[O_Q_CAP] + q]
     if n >= cap:
-        M[I_ERR] = 3
-        return
+        _q_compact(M, q)
+        n = M[M[O_Q_N] + q]
+        if n >= cap:
+            M[I_ERR] = 3
+            return
     i = M[M[O_Q_HEAD] + q] + n
     if i >= cap:
         i -= cap
