@@ -553,7 +553,8 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
             done = api.run_solve_command(
                 base, target_key, folder, option=option, resume=resume, executor_=ex,
                 charts=not no_charts, source=str(scenario), max_evals=max_evals, progress=tick,
-                preparing=tick.preparing, notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
+                preparing=tick.preparing,
+                notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
     con.print(solve_renderable(done.solved, name=base.name))
     _engine_said(con, done.outcome)
     con.print(plain(f"solve folder: {folder}"), soft_wrap=True)
