@@ -22,7 +22,6 @@ imported: the engines are loaded when a replication runs or a choice is made.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -56,16 +55,6 @@ class Choice:
         return f"{self.engine} ({self.note})"
 
 
-@functools.lru_cache(maxsize=1)
-def _numba_problem() -> Optional[str]:
-    """Why numba cannot be used here (None: it imports). Imported only when asked."""
-    try:
-        import numba  # noqa: F401
-    except ImportError as exc:
-        return f"numba cannot be imported ({exc})"
-    return None
-
-
 def fast_problems(scenario: Scenario) -> list[str]:
     """Why the fast engine cannot run ``scenario``: each feature it does not support, or that
     numba cannot be imported; empty when it can."""
@@ -76,7 +65,7 @@ def fast_problems(scenario: Scenario) -> list[str]:
     reasons = list(fast.unsupported(scenario))
     if reasons:
         return reasons
-    problem = _numba_problem()
+    problem = fast.numba_problem()
     return [problem] if problem else []
 
 
