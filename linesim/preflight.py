@@ -62,10 +62,10 @@ from .units import HOUR, YEAR
 ENGINE_OPS_PER_CPU_S = 150_000.0
 # Speed of the fast (compiled) engine, the same way (``benchmarks/engines.py``: replication 0,
 # CPU time of ``engines.run_window`` after ``engines.fast.prepare``, operations as estimated
-# here), 2026-11-29 on the same machine, loaded (load average 4.8-5.2: other sessions):
-#   zhuojun-seats-phase1, one year: 4.87 million operations in 1.07 s -> 4.5 million per s;
-#   zhuojun-seats-phase2, one year: 11.4 million in 2.54 s            -> 4.5 million per s;
-#   li-auto-changzhou, one year:     2.49 million in 0.38 s           -> 6.6 million per s.
+# here), 2026-11-29 on the same machine, loaded (load average 4-6.7: other sessions running):
+#   zhuojun-seats-phase1, one year: 4.87 million operations in 1.16 s -> 4.2 million per s;
+#   zhuojun-seats-phase2, one year: 11.4 million in 2.74 s            -> 4.2 million per s;
+#   li-auto-changzhou, one year:     2.49 million in 0.43 s           -> 5.8 million per s.
 # The constant takes the slowest, rounded down as above. (The fast engine is still being
 # optimised: re-measure with benchmarks/engines.py and raise it when it gets faster.)
 FAST_ENGINE_OPS_PER_CPU_S = 3_500_000.0
