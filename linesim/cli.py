@@ -32,6 +32,7 @@ EXIT_BAD_INPUT = 2
 # The progress display's line while the fast engine compiles (api.prepare_engine: only when that
 # takes more than a second, i.e. the first run on a machine, or after linesim was updated).
 PREPARING = "preparing the fast engine (compiled once per machine, about 30 s the first time)…"
+PREPARING_SHORT = "preparing the fast engine…"
 
 ENGINE_HELP = ("Override run.engine: auto (the compiled engine where it supports every feature "
                "the scenario uses, SimPy otherwise), simpy (the reference) or fast.")
@@ -223,9 +224,9 @@ def _run_overrides(replications, seed, horizon, warmup, engine=None) -> dict:
 
 class _Preparing:
     """The progress display while the fast engine compiles (``api.prepare_engine`` calls this
-    with True when compiling takes a while, then False): in a terminal, the bar's description
-    (``show(text)``; ``show(None)`` puts the bar's own back); otherwise (logs, CI) a plain line
-    and, when done, a line with the time it took."""
+    with True when compiling takes a while, then False): a line saying so, and the bar's
+    description meanwhile (``show(text)``; ``show(None)`` puts the bar's own back); off a
+    terminal (logs, CI), when done, a line with the time it took."""
 
     def __init__(self, err: Console, label: str, show=None):
         self.err, self.label, self.show = err, label, show
@@ -238,13 +239,11 @@ class _Preparing:
             from .api import PREPARE_NOTICE_S
 
             self.t0 = time.monotonic() - PREPARE_NOTICE_S
-        if self.show is not None:
-            self.show(f"{self.label}: {PREPARING}" if busy else None)
-        if self.err.is_terminal:
-            return
+        if self.show is not None:  # the bar's description: short, so the bar keeps its width
+            self.show(f"{self.label}: {PREPARING_SHORT}" if busy else None)
         if busy:
             _say(self.err, f"{self.label}: {PREPARING}")
-        else:
+        elif not self.err.is_terminal:
             _say(self.err, f"{self.label}: the fast engine is ready "
                            f"({_minutes(time.monotonic() - self.t0)})")
 

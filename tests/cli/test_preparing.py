@@ -94,3 +94,15 @@ def test_a_sweep_prepares_first_and_says_so(tiny_yaml, tmp_path, slow_prepare):
                "--engine", "simpy")
     assert r.exit_code == 0, r.output
     assert "prepare" not in slow_prepare and SAID not in r.stderr
+
+
+def test_in_a_terminal_the_bar_says_it_too(tiny_yaml, tmp_path, slow_prepare, monkeypatch):
+    """In a terminal (rich forced to think so) the line is printed once and the progress bar's
+    description says "preparing the fast engine…" meanwhile; no "ready" line (the bar goes on)."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    r = _run(tiny_yaml, tmp_path)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count(SAID) == 1
+    assert "tiny: preparing the fast engine…" in r.stderr
+    assert "fast engine is ready" not in r.stderr
