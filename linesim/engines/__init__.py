@@ -29,7 +29,7 @@ from ..scenario import Scenario
 from .window import BufferInfo, Window, observation
 
 __all__ = ["BufferInfo", "Choice", "EngineUnsupported", "Window", "choice", "choose",
-           "choose_for_all", "fast_problems", "observation", "pinned", "run_window"]
+           "choose_for_all", "fast_problems", "observation", "pinned", "prepare", "run_window"]
 
 ENGINES = ("simpy", "fast")  # what can run; run.engine may also say "auto"
 
@@ -120,6 +120,18 @@ def pinned(scenario: Scenario, engine: str) -> Scenario:
     if scenario.run.engine == engine:
         return scenario
     return scenario.model_copy(update={"run": scenario.run.model_copy(update={"engine": engine})})
+
+
+def prepare(engine: str) -> bool:
+    """Make ``engine`` ready to run in this process: for "fast", compile its functions (the first
+    run on a machine, ~30 s; cached on disk afterwards) or load them (well under a second).
+    Called in the parent before worker processes are forked, so that they inherit the compiled
+    code and none compiles again. True if work was done now (False: SimPy, or already ready)."""
+    if engine != "fast":
+        return False
+    from . import fast
+
+    return fast.prepare()
 
 
 def run_window(scenario: Scenario, replication: int, *, trace: bool = False) -> Window:
