@@ -21,7 +21,8 @@ waiting places between stations, continuous calendar, no failures, 120 d after 1
     used on Linux: it keeps the pre-exec high-water mark, i.e. this script's own RSS.)
 
 CPU times (user + sys) are recorded beside the wall times: on a shared machine they are less
-disturbed by other load. Results go to ``benchmarks/results.json`` (sorted keys).
+disturbed by other load. Results go to ``benchmarks/results.json`` (sorted keys; the ``engines``
+key, written by ``benchmarks/engines.py``, is kept).
 """
 
 from __future__ import annotations
@@ -305,6 +306,10 @@ def main() -> int:
         },
         "total_wall_s": _r(time.perf_counter() - t_start, 1),
     }
+    if args.out.exists():  # benchmarks/engines.py's figures live in the same file: kept
+        previous = json.loads(args.out.read_text())
+        if "engines" in previous:
+            results["engines"] = previous["engines"]
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
     # -- table --

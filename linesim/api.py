@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import math
+import threading
 import time
 import warnings
 from collections import defaultdict
@@ -37,7 +38,11 @@ from .scenario import Scenario
 from .simulate import RunResult
 
 __all__ = ["FolderRefused", "OutputError", "RunFailed", "Planned", "plan_runs", "prepared",
-           "run_scenario", "interrupted_report", "termination_as_interrupt"]
+           "prepare_engine", "run_scenario", "interrupted_report", "termination_as_interrupt"]
+
+# Preparing the fast engine (engines.prepare) that takes longer than this is announced: loading
+# the cached compiled code takes well under a second, compiling it (first run on a machine) ~30 s.
+PREPARE_NOTICE_S = 1.0
 
 
 class OutputError(FolderRefused):
@@ -99,13 +104,42 @@ def prepared(plans: list[Planned], notice: Callable[[str], None] = lambda _s: No
                 plan.folder.discard()
 
 
+def prepare_engine(engine: str, preparing: Optional[Callable[[bool], None]] = None) -> None:
+    """Make ``engine`` ready in this process (``engines.prepare``: the fast engine compiled or
+    loaded) before any worker process starts, so that the forked workers inherit the compiled
+    code and none compiles again. If that takes longer than ``PREPARE_NOTICE_S`` (the first run
+    on a machine compiles), ``preparing(True)`` is called then (from a timer thread, while this
+    one compiles) and ``preparing(False)`` when it is done: the progress display says so."""
+    if engine != "fast":
+        return
+    said = threading.Event()
+
+    def announce() -> None:
+        said.set()
+        if preparing is not None:
+            preparing(True)
+
+    timer = threading.Timer(PREPARE_NOTICE_S, announce)
+    timer.daemon = True
+    timer.start()
+    try:
+        engines.prepare(engine)
+    finally:
+        timer.cancel()
+        timer.join()  # announce() has returned, if it ran, before preparing(False)
+    if said.is_set() and preparing is not None:
+        preparing(False)
+
+
 def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool = True,
                  progress: Optional[Callable[[RunResult], None]] = None,
-                 notice: Optional[Callable[[str], None]] = None) -> dict:
+                 notice: Optional[Callable[[str], None]] = None,
+                 preparing: Optional[Callable[[bool], None]] = None) -> dict:
     """Simulate one scenario and swap its complete run folder in; on any failure or interrupt
     the previous folder stays as it was and the partial output is kept aside (``folder.kept``).
     ``notice`` gets what the user should know but that does not stop the run (a chart whose
-    text no installed font can draw)."""
+    text no installed font can draw); ``preparing`` is told when compiling the fast engine
+    takes a while (``prepare_engine``)."""
     scenario, folder = plan.scenario, plan.folder
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -123,6 +157,7 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
             engine=engine.engine, engine_note=engine.note)
 
     try:
+        prepare_engine(engine.engine, preparing)  # before the workers fork
         results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
                                     progress=progress, into=ran)
         summary = summarize(scenario, results, cap)
@@ -278,12 +313,13 @@ def _chart_notices(write, notice) -> list:
 
 def _experiment(points, folder: Path, definition: dict, base: Scenario, *, option: str,
                 resume: bool, executor_, max_reps: int, factors, precision=None, progress=None,
-                manifest=None, extra_files=()):
+                manifest=None, extra_files=(), preparing=None):
     from .experiments import sweep as sw
 
     engine = sw.choose_engine(points)  # EngineUnsupported (exit 2) before the folder is touched
     with sw.opened(folder, definition, base, resume=resume, option=option,
                    extra_files=extra_files) as store:
+        prepare_engine(engine.engine, preparing)  # before the executor's workers start
         outcome = sw.run_sweep(points, executor_, store, folder, definition=definition,
                                max_reps=max_reps, factors=factors, precision=precision,
                                progress=progress, manifest=manifest, engine=engine)
@@ -309,7 +345,7 @@ def sweep_meta(plan) -> dict:
 
 def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor_, charts: bool,
                       export: Optional[str], source: str, progress=None,
-                      notice=None) -> ExperimentOutcome:
+                      notice=None, preparing=None) -> ExperimentOutcome:
     """A planned sweep (``points.plan_sweep``) run into ``folder``: store, tables, charts
     (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for."""
     import pandas as pd
@@ -324,7 +360,8 @@ def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor
         list(plan.points), folder, spec.resolved(sweep), sweep.base, option=option, resume=resume,
         executor_=executor_, max_reps=sweep.max_replications, factors=sweep.factors,
         precision=sweep.precision, progress=progress,
-        manifest={"name": sweep.name, "source": source}, extra_files=CHART_FILES)
+        manifest={"name": sweep.name, "source": source}, extra_files=CHART_FILES,
+        preparing=preparing)
     for line in notices:
         if notice:
             notice(line)
@@ -365,7 +402,7 @@ def _candidate_points(base: Scenario):
 
 def run_improve_command(base: Scenario, folder: Path, *, option: str, resume: bool, executor_,
                         charts: bool, source: str, progress=None,
-                        notice=None) -> ExperimentOutcome:
+                        notice=None, preparing=None) -> ExperimentOutcome:
     """``linesim improve``: every candidate change and the base under common random numbers,
     ranked by the paired gain in annual output (``improve.csv``, ``improve.png``)."""
     import pandas as pd
@@ -383,7 +420,7 @@ def run_improve_command(base: Scenario, folder: Path, *, option: str, resume: bo
                                    executor_=executor_, max_reps=base.run.replications,
                                    factors=[], progress=progress,
                                    manifest={"name": f"{base.name} improve", "source": source},
-                                   extra_files=CHART_FILES)
+                                   extra_files=CHART_FILES, preparing=preparing)
     for line in notices:
         if notice:
             notice(line)
@@ -416,7 +453,7 @@ def improve_meta(base: Scenario) -> dict:
 def run_solve_command(base: Scenario, key: str, folder: Path, *, option: str, resume: bool,
                       executor_, charts: bool, source: str, lo=None, hi=None, tol=None,
                       integer=None, max_evals: int = 30, progress=None,
-                      notice=None) -> ExperimentOutcome:
+                      notice=None, preparing=None) -> ExperimentOutcome:
     """``linesim solve``: stochastic bisection on ``key`` (``solve.solve``), every evaluation a
     point of the folder's store (replications 0..n−1 of each: common random numbers), so an
     interrupted solve resumes where it stopped. Writes ``solve.json`` and ``solve.png``."""
@@ -439,7 +476,7 @@ def run_solve_command(base: Scenario, key: str, folder: Path, *, option: str, re
             points, folder, definition, base, option=option, resume=True, executor_=executor_,
             max_reps=base.run.replications, factors=[], progress=progress,
             manifest={"name": f"{base.name} solve {key}", "source": source},
-            extra_files=CHART_FILES)
+            extra_files=CHART_FILES, preparing=preparing)
         with Store.read(folder) as store:
             return [store.results(first + j) for j in range(len(scenarios))]
 

@@ -29,6 +29,11 @@ from .loader import ScenarioError, load_scenario_source, override_value
 
 EXIT_BAD_INPUT = 2
 
+# The progress display's line while the fast engine compiles (api.prepare_engine: only when that
+# takes more than a second, i.e. the first run on a machine, or after linesim was updated).
+PREPARING = "preparing the fast engine (compiled once per machine, about 30 s the first time)…"
+PREPARING_SHORT = "preparing the fast engine…"
+
 ENGINE_HELP = ("Override run.engine: auto (the compiled engine where it supports every feature "
                "the scenario uses, SimPy otherwise), simpy (the reference) or fast.")
 
@@ -151,12 +156,14 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                     _say(err, f"warning {scenario.name}: {line}")
                 with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn(), console=err, transient=True) as progress:
-                    task = progress.add_task(f"{scenario.name}: replications",
-                                             total=scenario.run.replications)
+                    described = f"{scenario.name}: replications"
+                    task = progress.add_task(described, total=scenario.run.replications)
                     summary = api.run_scenario(
                         plan, n_jobs, cap, charts=not no_charts,
                         progress=lambda _r: progress.advance(task),
-                        notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"))
+                        notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"),
+                        preparing=_Preparing(err, scenario.name, lambda text, d=described:
+                                             progress.update(task, description=text or d)))
                 con.print(summary_renderable(summary))
                 con.print(plain(f"run folder: {plan.folder.path}"), soft_wrap=True)
                 summaries.append(summary)
@@ -215,9 +222,36 @@ def _run_overrides(replications, seed, horizon, warmup, engine=None) -> dict:
             if v is not None}
 
 
+class _Preparing:
+    """The progress display while the fast engine compiles (``api.prepare_engine`` calls this
+    with True when compiling takes a while, then False): a line saying so, and the bar's
+    description meanwhile (``show(text)``; ``show(None)`` puts the bar's own back); off a
+    terminal (logs, CI), when done, a line with the time it took."""
+
+    def __init__(self, err: Console, label: str, show=None):
+        self.err, self.label, self.show = err, label, show
+        self.t0 = 0.0
+
+    def __call__(self, busy: bool) -> None:
+        import time
+
+        if busy:  # (announced PREPARE_NOTICE_S after it began)
+            from .api import PREPARE_NOTICE_S
+
+            self.t0 = time.monotonic() - PREPARE_NOTICE_S
+        if self.show is not None:  # the bar's description: short, so the bar keeps its width
+            self.show(f"{self.label}: {PREPARING_SHORT}" if busy else None)
+        if busy:
+            _say(self.err, f"{self.label}: {PREPARING}")
+        elif not self.err.is_terminal:
+            _say(self.err, f"{self.label}: the fast engine is ready "
+                           f"({_minutes(time.monotonic() - self.t0)})")
+
+
 class _Ticker:
     """Progress of an experiment's replications: a bar with the time left in a terminal, a plain
-    line every ``every`` seconds otherwise (logs, CI, notebooks)."""
+    line every ``every`` seconds otherwise (logs, CI, notebooks). ``preparing``: the line while
+    the fast engine compiles (``_Preparing``)."""
 
     def __init__(self, err: Console, label: str, every: float = 10.0):
         self.err, self.label, self.every = err, label, every
@@ -243,6 +277,18 @@ class _Ticker:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+    @property
+    def preparing(self) -> "_Preparing":
+        import time
+
+        def show(text):
+            if self.bar is not None:
+                self.bar.update(self.task, description=text or self.label)
+            if text is None:  # the time left is estimated from the replications' time only
+                self.t0 = self.last = time.monotonic()
+
+        return _Preparing(self.err, self.label, show)
 
     def __call__(self, p) -> None:
         import time
@@ -370,7 +416,7 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
         with _Ticker(err, f"{plan.sweep.name}") as tick:
             done = api.run_sweep_command(
                 plan, folder, option=option, resume=resume, executor_=ex, charts=not no_charts,
-                export=export, source=str(source), progress=tick,
+                export=export, source=str(source), progress=tick, preparing=tick.preparing,
                 notice=lambda s: _say(err, f"warning {plan.sweep.name}: {s}"))
     con.print(sweep_points_table(done.points, api.sweep_meta(plan), top=10))
     o = done.outcome
@@ -460,7 +506,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, eng
         with _Ticker(err, f"{base.name} improve") as tick:
             done = api.run_improve_command(
                 base, folder, option=option, resume=resume, executor_=ex, charts=not no_charts,
-                source=str(scenario), progress=tick,
+                source=str(scenario), progress=tick, preparing=tick.preparing,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"))
     con.print(improve_table(done.ranking, api.improve_meta(base), top=20))
     _engine_said(con, done.outcome)
@@ -506,6 +552,7 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
             done = api.run_solve_command(
                 base, target_key, folder, option=option, resume=resume, executor_=ex,
                 charts=not no_charts, source=str(scenario), max_evals=max_evals, progress=tick,
+                preparing=tick.preparing,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
     con.print(solve_renderable(done.solved, name=base.name))
     _engine_said(con, done.outcome)

@@ -14,11 +14,16 @@ a Python API refuse the same runs with the same words. Three checks:
   arrival from outside counts as one too) = Σ over stations of starts per scheduled second in
   the capacity arithmetic's best flow (which already holds each source to its arrival rate) ×
   scheduled seconds in warm-up + window × replications. Divided by the engine's measured speed
-  it gives CPU time, and over the workers wall time. Above ``SOFT_WALL_S`` of wall time: a
-  warning with the estimate. Above ``HARD_LIMIT_OPS``: an error naming the key that drives it
-  (unless ``force``). The limit is in operations, not seconds, so that a scenario is refused
-  or accepted alike on every machine. Nothing else grows with the horizon (statistics are
-  running sums) except queues, which the next check covers.
+  it gives CPU time, and over the workers wall time; the speed is that of the engine that will
+  run (``engines.choose``: the SimPy engine's ``ENGINE_OPS_PER_CPU_S``, or the compiled engine's
+  ``FAST_ENGINE_OPS_PER_CPU_S``, about 20 times more). Above ``SOFT_WALL_S`` of wall time: a
+  warning with the estimate. Above the engine's limit (``hard_limit_ops``: about 18 CPU hours
+  at its measured speed, 10^10 operations on SimPy): an error naming the key that drives it
+  (unless ``force``). The limit is a fixed number of operations per engine, not a time
+  measured here, so that a scenario is refused or accepted alike on every machine. Nothing
+  else grows with the horizon (statistics are running sums) except queues, which the next
+  check covers. (A replication the fast engine hands back to SimPy, ``fast.Overflow``, runs
+  slower than estimated: it is rare, an unlimited queue of tens of thousands of parts.)
 * **Flooding sources**: arrivals faster than the plant can take from that source. Into an
   unlimited queue the queue and memory grow without bound: an error. Into a finite queue
   (``when_full: block`` or ``lose``) a warning saying how many are blocked or lost. Near
@@ -55,8 +60,23 @@ from .units import HOUR, YEAR
 #   (the LP's ceiling flow; 0.93 million really started, blocking) in 4.0 s -> 324,000 per s.
 # The constant takes the slower, richer model, rounded down for a shared, busier machine.
 ENGINE_OPS_PER_CPU_S = 150_000.0
+# Speed of the fast (compiled) engine, the same way (``benchmarks/engines.py``: replication 0,
+# CPU time of ``engines.run_window`` after ``engines.fast.prepare``, operations as estimated
+# here), 2026-11-29 on the same machine, loaded (load average 4-6.7: other sessions running):
+#   zhuojun-seats-phase1, one year: 4.87 million operations in 1.16 s -> 4.2 million per s;
+#   zhuojun-seats-phase2, one year: 11.4 million in 2.74 s            -> 4.2 million per s;
+#   li-auto-changzhou, one year:     2.49 million in 0.43 s           -> 5.8 million per s.
+# The constant takes the slowest, rounded down as above. (The fast engine is still being
+# optimised: re-measure with benchmarks/engines.py and raise it when it gets faster.)
+FAST_ENGINE_OPS_PER_CPU_S = 3_500_000.0
+OPS_PER_CPU_S = {"simpy": ENGINE_OPS_PER_CPU_S, "fast": FAST_ENGINE_OPS_PER_CPU_S}
 SOFT_WALL_S = 60.0  # expected wall time above which the estimate is printed
-HARD_LIMIT_OPS = 1e10  # about 18 CPU hours at the speed above: refused without --force
+# Refused without --force: a run of more than about 18 CPU hours on the engine that will run it,
+# i.e. 10^10 operations on the SimPy engine (as before the fast engine) and ~2.3 × 10^11 on the
+# fast one. The limit is about time (a run nobody meant to wait for), and stays a fixed number of
+# operations per engine so that a scenario is refused or accepted alike on every machine.
+HARD_LIMIT_OPS = 1e10  # on the SimPy engine
+HARD_LIMIT_CPU_S = HARD_LIMIT_OPS / ENGINE_OPS_PER_CPU_S  # ~18.5 h, the same on every engine
 CRITICAL_UTILISATION = 0.98  # arrivals at this share of what the plant can take: queue warning
 MIN_UNITS = 10  # a window in which the plant makes fewer units at its ceiling: warning
 REFERENCE_REPLICATIONS = 10  # the default; used to say which key drives a refused budget
@@ -73,9 +93,15 @@ class Budget:
     operations: float  # station operations (and arrivals) over all replications
     per_replication: float
     scheduled_s_per_replication: float  # warm-up + window, output calendar
-    cpu_s: float  # at ENGINE_OPS_PER_CPU_S
+    cpu_s: float  # at the speed of the engine that will run (OPS_PER_CPU_S[engine])
     wall_s: float  # replications in rounds of `jobs` workers
     jobs: int
+    engine: str = "simpy"  # the engine that will run ("simpy" | "fast")
+
+    @property
+    def limit_ops(self) -> float:
+        """Operations above which the run is refused without --force (this engine's)."""
+        return hard_limit_ops(self.engine)
 
     def describe(self) -> str:
         workers = "1 worker" if self.jobs == 1 else f"{self.jobs} workers"
@@ -125,10 +151,12 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
         short = _too_short(scenario, flow)
         if short:
             warnings.append(short)
-    if budget.operations > HARD_LIMIT_OPS:
+    if budget.operations > budget.limit_ops:
         loc, why = budget_driver(scenario, budget, flow)
         text = (f"{budget.describe()} ({_duration(budget.cpu_s)} of CPU time): above the "
-                f"{_count(HARD_LIMIT_OPS)} that linesim runs without --force; {why}")
+                f"{_count(budget.limit_ops)} that linesim runs without --force on the "
+                f"{budget.engine} engine (about {_duration(HARD_LIMIT_CPU_S)} of CPU time); "
+                f"{why}")
         if force:
             warnings.append(f"{text} (running anyway: --force)")
         else:
@@ -139,6 +167,20 @@ def check(scenario: Scenario, *, jobs: int = 1, force: bool = False) -> Prefligh
 
 
 # -- engine ---------------------------------------------------------------------------------------
+def hard_limit_ops(engine: str) -> float:
+    """The refusal limit in operations on ``engine``: HARD_LIMIT_CPU_S at its measured speed."""
+    return HARD_LIMIT_CPU_S * OPS_PER_CPU_S[engine]
+
+
+def budget_engine(scenario: Scenario) -> str:
+    """The engine whose speed the budget assumes: the one that will run (``engines.choose``);
+    SimPy when ``run.engine: fast`` cannot run (that is refused by ``engine_errors``)."""
+    try:
+        return engines.choose(scenario)
+    except engines.EngineUnsupported:
+        return "simpy"
+
+
 def engine_errors(scenario: Scenario) -> list[PreflightError]:
     """``run.engine: fast`` on a scenario the fast engine cannot run: one error per reason."""
     if scenario.run.engine != "fast":
@@ -189,10 +231,13 @@ def _too_short(scenario: Scenario, flow: BestFlow) -> Optional[str]:
 
 
 # -- event budget --------------------------------------------------------------------------------
-def estimate_budget(scenario: Scenario, *, jobs: int = 1,
-                    flow: Optional[BestFlow] = None) -> Budget:
-    """The run's work in station operations, and its CPU and wall time (see the module)."""
+def estimate_budget(scenario: Scenario, *, jobs: int = 1, flow: Optional[BestFlow] = None,
+                    engine: Optional[str] = None) -> Budget:
+    """The run's work in station operations, and its CPU and wall time on ``engine`` (default:
+    the engine that will run it, ``budget_engine``; see the module)."""
     flow = flow if flow is not None else best_flow(scenario)
+    engine = engine or budget_engine(scenario)
+    speed = OPS_PER_CPU_S[engine]
     cal = build_calendar(scenario.output_calendar())
     start, end = observation_window(cal, scenario.run.warmup, scenario.run.horizon)
     scheduled = scenario.run.warmup + max(0.0, cal.sched(end) - cal.sched(start))
@@ -204,9 +249,10 @@ def estimate_budget(scenario: Scenario, *, jobs: int = 1,
         operations=per_rep * reps,
         per_replication=per_rep,
         scheduled_s_per_replication=scheduled,
-        cpu_s=per_rep * reps / ENGINE_OPS_PER_CPU_S,
-        wall_s=math.ceil(reps / workers) * per_rep / ENGINE_OPS_PER_CPU_S,
+        cpu_s=per_rep * reps / speed,
+        wall_s=math.ceil(reps / workers) * per_rep / speed,
         jobs=workers,
+        engine=engine,
     )
 
 
@@ -237,7 +283,7 @@ def budget_driver(scenario: Scenario, budget: Budget, flow: BestFlow) -> tuple[t
     ratios = {
         "time": budget.scheduled_s_per_replication / per_year,
         "replications": reps / REFERENCE_REPLICATIONS,
-        "flow": per_s / (HARD_LIMIT_OPS / (REFERENCE_REPLICATIONS * per_year)),
+        "flow": per_s / (budget.limit_ops / (REFERENCE_REPLICATIONS * per_year)),
     }
     driver = max(ratios, key=lambda k: ratios[k])
     year_ops = per_s * per_year * reps

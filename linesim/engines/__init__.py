@@ -22,7 +22,6 @@ imported: the engines are loaded when a replication runs or a choice is made.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -30,7 +29,7 @@ from ..scenario import Scenario
 from .window import BufferInfo, Window, observation
 
 __all__ = ["BufferInfo", "Choice", "EngineUnsupported", "Window", "choice", "choose",
-           "choose_for_all", "fast_problems", "observation", "pinned", "run_window"]
+           "choose_for_all", "fast_problems", "observation", "pinned", "prepare", "run_window"]
 
 ENGINES = ("simpy", "fast")  # what can run; run.engine may also say "auto"
 
@@ -56,16 +55,6 @@ class Choice:
         return f"{self.engine} ({self.note})"
 
 
-@functools.lru_cache(maxsize=1)
-def _numba_problem() -> Optional[str]:
-    """Why numba cannot be used here (None: it imports). Imported only when asked."""
-    try:
-        import numba  # noqa: F401
-    except ImportError as exc:
-        return f"numba cannot be imported ({exc})"
-    return None
-
-
 def fast_problems(scenario: Scenario) -> list[str]:
     """Why the fast engine cannot run ``scenario``: each feature it does not support, or that
     numba cannot be imported; empty when it can."""
@@ -76,7 +65,7 @@ def fast_problems(scenario: Scenario) -> list[str]:
     reasons = list(fast.unsupported(scenario))
     if reasons:
         return reasons
-    problem = _numba_problem()
+    problem = fast.numba_problem()
     return [problem] if problem else []
 
 
@@ -131,6 +120,18 @@ def pinned(scenario: Scenario, engine: str) -> Scenario:
     if scenario.run.engine == engine:
         return scenario
     return scenario.model_copy(update={"run": scenario.run.model_copy(update={"engine": engine})})
+
+
+def prepare(engine: str) -> bool:
+    """Make ``engine`` ready to run in this process: for "fast", compile its functions (the first
+    run on a machine, ~30 s; cached on disk afterwards) or load them (well under a second).
+    Called in the parent before worker processes are forked, so that they inherit the compiled
+    code and none compiles again. True if work was done now (False: SimPy, or already ready)."""
+    if engine != "fast":
+        return False
+    from . import fast
+
+    return fast.prepare()
 
 
 def run_window(scenario: Scenario, replication: int, *, trace: bool = False) -> Window:

@@ -137,13 +137,16 @@ def test_a_flood_into_a_finite_queue_runs_with_a_warning_after_the_panel(tmp_pat
 
 @pytest.mark.parametrize("args, words", [
     ((), ("stations[0].cycle_time", "trillion station operations", "--force")),
-    (("--set", "stations.S1.cycle_time=60", "--horizon", "10000 year"),
-     ("run.horizon", "billion station operations", "--force")),
+    (("--set", "stations.S1.cycle_time=60", "--horizon", "10000 year", "--engine", "simpy"),
+     ("run.horizon", "billion station operations", "on the simpy engine", "--force")),
+    (("--set", "stations.S1.cycle_time=60", "--horizon", "1000000 year"),
+     ("run.horizon", "trillion station operations", "on the fast engine", "--force")),
 ])
 def test_a_run_over_the_event_budget_is_refused(tmp_path, args, words):
-    """`cycle_time: 0.0001` (3.2 × 10^12 operations) or `--horizon "10000 year"`: exit 2 naming
-    the key that drives the work, the estimate, and --force (was: hours or days of running
-    with no word)."""
+    """`cycle_time: 0.0001` (3.2 × 10^12 operations), `--horizon "10000 year"` on SimPy (5 ×
+    10^10) or `--horizon "1000000 year"` on the fast engine (its limit is the same CPU hours,
+    so more operations): exit 2 naming the key that drives the work, the estimate, the engine
+    and --force (was: hours or days of running with no word)."""
     path = scenario(tmp_path, """
         name: budget
         stations:

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from linesim import engines
+from linesim.engines import fast as fast_engine
 from linesim.engines import EngineUnsupported
 from linesim.loader import load_scenario
 from linesim.scenario import Scenario
@@ -130,7 +131,7 @@ def test_a_trace_always_runs_on_simpy(line, fast_spy):
 def test_auto_falls_back_to_simpy_without_numba(line, fast_spy, monkeypatch):
     """A fast engine that supports the scenario, but numba cannot be imported: auto runs SimPy
     and the note says numba cannot be imported; `fast` is refused for the same reason."""
-    engines._numba_problem.cache_clear()
+    fast_engine.numba_problem.cache_clear()
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` raises ImportError
     try:
         c = engines.choice(line)
@@ -138,7 +139,7 @@ def test_auto_falls_back_to_simpy_without_numba(line, fast_spy, monkeypatch):
         with pytest.raises(EngineUnsupported, match="numba"):
             engines.choice(_on(line, "fast"))
     finally:
-        engines._numba_problem.cache_clear()
+        fast_engine.numba_problem.cache_clear()
 
 
 def test_one_engine_for_all_points(line, fast_spy):

@@ -41,13 +41,32 @@ def test_budget_of_a_deterministic_serial_line_is_replications_stations_parts(lo
     """Operations = replications × Σ stations × parts started: 3 replications × 3 stations ×
     (11 scheduled hours × 90 parts an hour at the 40 s bottleneck) = 8,910; CPU time at the
     engine's measured speed; wall time in rounds of `jobs` replications."""
-    budget = preflight.estimate_budget(load(SERIAL), jobs=2)
+    budget = preflight.estimate_budget(load(SERIAL, [("run.engine", "simpy")]), jobs=2)
     assert budget.operations == pytest.approx(3 * 3 * 11 * 90)
     assert budget.per_replication == pytest.approx(3 * 11 * 90)
     assert budget.scheduled_s_per_replication == pytest.approx(11 * HOUR)
     assert budget.cpu_s == pytest.approx(8910 / preflight.ENGINE_OPS_PER_CPU_S)
     assert budget.wall_s == pytest.approx(2 * 2970 / preflight.ENGINE_OPS_PER_CPU_S)  # 2 rounds
     assert budget.jobs == 2
+
+
+def test_the_budget_is_timed_at_the_speed_of_the_engine_that_will_run(load, monkeypatch):
+    """The same work costs the fast engine's measured speed when it will run (auto, where it
+    supports the scenario, or fast) and the SimPy engine's when SimPy will (run.engine: simpy,
+    or auto on a scenario the fast engine cannot run)."""
+    from linesim.engines import fast
+
+    for engine, speed in (("auto", preflight.FAST_ENGINE_OPS_PER_CPU_S),
+                          ("fast", preflight.FAST_ENGINE_OPS_PER_CPU_S),
+                          ("simpy", preflight.ENGINE_OPS_PER_CPU_S)):
+        budget = preflight.estimate_budget(load(SERIAL, [("run.engine", engine)]), jobs=2)
+        assert budget.operations == pytest.approx(8910)
+        assert budget.cpu_s == pytest.approx(8910 / speed), engine
+        assert budget.engine == ("simpy" if engine == "simpy" else "fast")
+    monkeypatch.setattr(fast, "unsupported", lambda sc: ["a feature"])
+    budget = preflight.estimate_budget(load(SERIAL), jobs=2)
+    assert budget.engine == "simpy"
+    assert budget.cpu_s == pytest.approx(8910 / preflight.ENGINE_OPS_PER_CPU_S)
 
 
 def test_budget_counts_only_scheduled_time_in_the_window(load):
@@ -83,13 +102,17 @@ def test_a_run_under_the_soft_threshold_says_nothing(load):
 
 def test_a_long_run_prints_the_estimate_and_the_wall_time(load):
     """Over a minute of expected wall time: one warning line with the operations and the wall
-    time on the workers (60 s cycle, 1 year, 100 replications: 52.6 million operations)."""
-    sc = load("name: long\nstations: [{name: S1, cycle_time: 60 s}]\nrun: {replications: 100}\n")
-    result = preflight.check(sc, jobs=2)
+    time on the workers (60 s cycle, 1 year, 100 replications: 52.6 million operations, minutes
+    on the SimPy engine); on the fast engine the same run takes seconds and prints nothing."""
+    text = "name: long\nstations: [{name: S1, cycle_time: 60 s}]\nrun: {replications: 100}\n"
+    result = preflight.check(load(text, [("run.engine", "simpy")]), jobs=2)
     assert result.ok
     assert result.warnings == ("about 53 million station operations, about "
                                f"{round(50 * 525600 / preflight.ENGINE_OPS_PER_CPU_S / 60)} min "
                                "on 2 workers",)
+    result = preflight.check(load(text, [("run.engine", "fast")]), jobs=2)
+    assert result.ok and result.warnings == ()
+    assert result.budget.wall_s == pytest.approx(50 * 525600 / preflight.FAST_ENGINE_OPS_PER_CPU_S)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
@@ -114,14 +137,34 @@ def test_shipped_scenarios_are_never_refused(path):
 ])
 def test_a_run_over_the_hard_limit_is_refused_naming_the_key_that_drives_it(load, text,
                                                                              overrides, loc):
-    """Above 10^10 operations: an error at the key furthest above a sensible run (1 scheduled
-    year, 10 replications): an absurd cycle time, horizon, warm-up, replication count or
-    arrival stream; the message gives the estimate and says --force runs it anyway."""
-    result = preflight.check(load(text, overrides), jobs=2)
+    """Above 10^10 operations on the SimPy engine: an error at the key furthest above a sensible
+    run (1 scheduled year, 10 replications): an absurd cycle time, horizon, warm-up, replication
+    count or arrival stream; the message gives the estimate and says --force runs it anyway."""
+    result = preflight.check(load(text, [*overrides, ("run.engine", "simpy")]), jobs=2)
     assert [e.loc for e in result.errors] == [loc]
     message = result.errors[0].message
     assert "station operations" in message and "--force" in message
+    assert "on the simpy engine" in message
     assert result.budget.operations > preflight.HARD_LIMIT_OPS
+
+
+def test_the_fast_engine_is_refused_at_the_same_cpu_hours(load):
+    """On the fast engine the limit is the same CPU time, so more operations: a 10,000-year
+    horizon of a 60 s / 50 s line (10^11 operations, ~5 days of CPU on SimPy) is refused on
+    SimPy and runs on the fast engine (with its time estimate: hours); a 10^6-year horizon is
+    refused on both, at run.horizon, the message naming the engine and its limit."""
+    text = "name: f\nstations: [{name: S1, cycle_time: 60}, {name: S2, cycle_time: 50}]\n"
+    for engine, refused in (("simpy", True), ("fast", False)):
+        result = preflight.check(load(text, [("run.horizon", "10000 year"),
+                                             ("run.engine", engine)]), jobs=2)
+        assert result.ok is not refused, (engine, result.errors)
+        assert result.budget.engine == engine
+    assert result.warnings and "station operations" in result.warnings[0]
+    result = preflight.check(load(text, [("run.horizon", "1000000 year"),
+                                         ("run.engine", "fast")]), jobs=2)
+    assert [e.loc for e in result.errors] == [("run", "horizon")]
+    assert result.budget.operations > preflight.hard_limit_ops("fast") > preflight.HARD_LIMIT_OPS
+    assert "on the fast engine" in result.errors[0].message
 
 
 def test_force_turns_the_refused_budget_into_a_warning(load):
@@ -132,10 +175,14 @@ def test_force_turns_the_refused_budget_into_a_warning(load):
     assert len(result.warnings) == 1 and "--force" in result.warnings[0]
 
 
-def test_the_hard_limit_is_about_a_day_of_cpu():
-    """The limit in operations stands for 10 to 30 CPU hours at the measured engine speed."""
-    hours = preflight.HARD_LIMIT_OPS / preflight.ENGINE_OPS_PER_CPU_S / HOUR
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
+def test_the_hard_limit_is_about_a_day_of_cpu(engine):
+    """The limit in operations stands for 10 to 30 CPU hours at each engine's measured speed,
+    the same hours on both (10^10 operations on SimPy, as before the fast engine)."""
+    hours = preflight.hard_limit_ops(engine) / preflight.OPS_PER_CPU_S[engine] / HOUR
     assert 10 <= hours <= 30
+    assert hours == pytest.approx(preflight.HARD_LIMIT_OPS / preflight.ENGINE_OPS_PER_CPU_S / HOUR)
+    assert preflight.hard_limit_ops("simpy") == pytest.approx(1e10)
 
 
 # -- observation window --------------------------------------------------------------------------

@@ -16,6 +16,9 @@ once in the parent so that forked workers inherit the compiled code.
 
 from __future__ import annotations
 
+import functools
+from typing import Optional
+
 from ...scenario import Scenario
 from ..window import BufferInfo, Window, observation
 
@@ -28,13 +31,17 @@ class Overflow(RuntimeError):
 
 def unsupported(scenario: Scenario) -> list[str]:
     """The features of ``scenario`` the fast engine does not reproduce (empty: it can run it)."""
-    problems = []
-    for i, st in enumerate(scenario.stations):
-        if st.conveyor is not None:
-            problems.append(f"stations[{i}].conveyor (conveyors)")
-        if st.failures is not None and st.failures.basis == "scheduled":
-            problems.append(f"stations[{i}].failures.basis: scheduled")
-    return problems
+    return []
+
+
+@functools.lru_cache(maxsize=1)
+def numba_problem() -> Optional[str]:
+    """Why numba cannot be used here (None: it imports). Imported only when asked."""
+    try:
+        import numba  # noqa: F401
+    except ImportError as exc:
+        return f"numba cannot be imported ({exc})"
+    return None
 
 
 def prepare() -> bool:

@@ -115,6 +115,7 @@ def build(scenario: Scenario, replication: int):
     outputs = [[] for _ in range(n_st)]
     lanes = [[] for _ in range(n_st)]
     rework_lane = [-1] * n_st
+    conveyors = {}  # edge -> ConveyorSpec
 
     def new_edge(up, down, kind, cap) -> int:
         e_up.append(up)
@@ -128,7 +129,12 @@ def build(scenario: Scenario, replication: int):
             inputs[i].append((new_edge(-1, i, "queue", _cap(spec.arrivals.queue)), 1))
         for name in spec.inputs:
             u = by_name[name]
-            e = new_edge(u, i, "buffer", _cap(specs[u].buffer_after))
+            conv = specs[u].conveyor
+            if conv is not None:
+                e = new_edge(u, i, "conveyor", _cap(conv.capacity))
+                conveyors[e] = conv
+            else:
+                e = new_edge(u, i, "buffer", _cap(specs[u].buffer_after))
             inputs[i].append((e, spec.quantity_from(name)))
             outputs[u].append(e)
     for i, spec in enumerate(specs):
@@ -164,7 +170,9 @@ def build(scenario: Scenario, replication: int):
             for lane in lanes[i]:
                 e_pwq[lane] = new_q(64 + 8 * servers[i])
         elif len(edges) + len(lanes[i]) > 1:
-            in_kind[i] = core.IN_MERGE
+            # model: a merge's inputs and lanes share one waiting list; a source (no inputs)
+            # with rework lanes still never waits (``unlimited`` is decided first).
+            in_kind[i] = core.IN_MERGE if edges else core.IN_UNLIMITED
             shared = new_q(64 + 8 * servers[i])
             st_shared_q[i] = shared
             for e in edges + lanes[i]:
@@ -239,8 +247,15 @@ def build(scenario: Scenario, replication: int):
                 total += routing[specs[e_down[e]].name]
             out_cum.append(total)
 
-    # Processes in creation order: per station its servers, then its arrival stream.
+    # Processes in creation order: the conveyors' (built with the edges), then per station its
+    # servers and its arrival stream. A conveyor process's p_st is its edge.
     p_kind, p_st, p_k = [], [], []
+    e_wake_p = np.zeros(n_e, dtype=np.int64)
+    for e in sorted(conveyors):
+        e_wake_p[e] = len(p_kind)
+        p_kind.append(core.K_CONVEYOR)
+        p_st.append(e)
+        p_k.append(0)
     for i, spec in enumerate(specs):
         for k in range(spec.servers):
             p_kind.append(core.K_SERVER)
@@ -286,6 +301,8 @@ def build(scenario: Scenario, replication: int):
         if spec.arrivals is not None:
             st_lose[i] = 1 if spec.arrivals.when_full == "lose" else 0
     for p in range(n_p):
+        if p_kind[p] == core.K_CONVEYOR:
+            continue
         i, k = p_st[p], p_k[p]
         spec = specs[i]
         name = spec.name
@@ -387,6 +404,18 @@ def build(scenario: Scenario, replication: int):
         allowed_n=allowed_n, allowed=np.array(allowed + [0], dtype=np.int64),
         p_s_route=p_s_route, out_cum=np.array(out_cum + [0.0]), st_lose=st_lose,
         p_s_arrival=p_s_arrival, p_kind=np.array(p_kind, dtype=np.int64),
+        tm_tok=i64(n_p), fc_state=i64(n_p), fc_tok=i64(n_p), cond_tok=i64(n_p),
+        cond_pending=i64(n_p), p_ret=i64(n_p), p_wstate=i64(n_p), bl_dest=i64(n_p, -1),
+        fc_due=f64(n_p), p_done=f64(n_p), p_s0=f64(n_p),
+        p_cond=np.array([1 if p_kind[p] == core.K_SERVER and st_fail[p_st[p]] == core.F_SCHEDULED
+                         else 0 for p in range(n_p)], dtype=np.int64),
+        e_conv=np.array([1 if e in conveyors else 0 for e in range(n_e)], dtype=np.int64),
+        e_ucal=np.array([st_cal[e_up[e]] if e in conveyors else 0 for e in range(n_e)],
+                        dtype=np.int64),
+        e_transfer=np.array([conveyors[e].transfer_time if e in conveyors else 0.0
+                             for e in range(n_e)]),
+        e_mv_off=e_off, e_mv_head=i64(n_e), e_mv_n=i64(n_e), e_wake_p=e_wake_p,
+        mv_t=f64(int(e_ring.sum())), mv_e=f64(int(e_ring.sum())), mv_v=i64(int(e_ring.sum())),
     )
     dims = {core.I_NV: nv, core.I_NVQ: nvq, core.I_NVP: nvp, core.I_PLAN_KIND: plan_kind,
             core.I_OUT_CAL: out_cal, core.I_HEAP_CAP: heap, core.I_FIFO_CAP: fifo,
@@ -493,6 +522,7 @@ def _counters(state: np.ndarray, v: Views, layout: dict, scenario: Scenario, now
     oos = v.oos.tolist()
     specs = scenario.stations
     nv = int(v.I[core.I_NV])
+    n_e = len(layout["edges"])
     return {
         "t": now,
         "sched_s": cal.sched(now),
@@ -512,14 +542,14 @@ def _counters(state: np.ndarray, v: Views, layout: dict, scenario: Scenario, now
                              for i in range(len(specs))],
         "missing_s": [[sum(miss_s[p][j] for p in servers[i]) for j in range(len(layout["inputs"][i]))]
                       if specs[i].assembly is not None else [] for i in range(len(specs))],
-        "out_of_sequence": [oos[st_in0[i]:st_in0[i] + len(layout["inputs"][i])]
+        "out_of_sequence": [oos[st_in0[i]:st_in0[i] + len(specs[i].inputs)]
                             for i in range(len(specs))],
         "missing_starts": [[sum(miss_n[p][j] for p in servers[i])
                             for j in range(len(layout["inputs"][i]))]
                            if specs[i].assembly is not None else [] for i in range(len(specs))],
         "failures": v.st_failures.tolist(),
-        "buffer_area": v.e_area.tolist(),
-        "buffer_level": v.e_n.tolist(),
+        "buffer_area": v.e_area[:n_e].tolist(),
+        "buffer_level": v.e_n[:n_e].tolist(),
     }
 
 
@@ -530,15 +560,18 @@ def run_counters(scenario: Scenario, replication: int, start_t: float, end_t: fl
     for i in layout["initially_active"]:
         detector.report_open(v.DET, i, cal.sched(0.0))
     _refill(state, v, streams)
-    core.start(state)
     if start_t > 0:
+        core.start(state)
         _drive(state, v, streams, start_t)
+    # (With no warm-up the SimPy engine snapshots before any process has run.)
     before = _counters(state, v, layout, scenario, start_t)
     v.e_max[:] = v.e_n  # warm-up ends: maxima are taken from now on
+    if start_t == 0:
+        core.start(state)
     _drive(state, v, streams, end_t)
     after = _counters(state, v, layout, scenario, end_t)
     bottleneck_s = detector.finish(v.DET, after["sched_s"]).tolist()
-    return before, after, bottleneck_s, v.e_max.tolist(), layout
+    return before, after, bottleneck_s, v.e_max[:len(layout["edges"])].tolist(), layout
 
 
 _PREPARED = False

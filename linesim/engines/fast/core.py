@@ -144,6 +144,22 @@ INT_FIELDS = (
     'h_seq',
     'h_p',
     'h_tok',
+    'tm_tok',
+    'fc_state',
+    'fc_tok',
+    'cond_tok',
+    'cond_pending',
+    'p_ret',
+    'p_wstate',
+    'bl_dest',
+    'e_conv',
+    'e_ucal',
+    'e_mv_off',
+    'e_mv_head',
+    'e_mv_n',
+    'mv_v',
+    'p_cond',
+    'e_wake_p',
 )
 FLOAT_FIELDS = (
     'c_since_s',
@@ -170,6 +186,12 @@ FLOAT_FIELDS = (
     'c_acc',
     'c_missing_s',
     'cal_seg',
+    'fc_due',
+    'p_done',
+    'p_s0',
+    'e_transfer',
+    'mv_t',
+    'mv_e',
 )
 WIDTH = {'cal_seg': 4, 'c_acc': 6, 'c_starts': 6, 'c_missing_s': 'maxin', 'c_missing': 'maxin',
          'c_missing_starts': 'maxin', 'need': 'maxin', 'tmp_mask': 'maxin'}  # 2-D fields: row width
@@ -258,44 +280,78 @@ O_TMP_MASK = N_I + N_F + 81
 O_H_SEQ = N_I + N_F + 82
 O_H_P = N_I + N_F + 83
 O_H_TOK = N_I + N_F + 84
-O_C_SINCE_S = N_I + N_F + 85 + 0
-O_C_SINCE_T = N_I + N_F + 85 + 1
-O_CAL_CUM = N_I + N_F + 85 + 2
-O_CAL_LENS = N_I + N_F + 85 + 3
-O_CAL_PER = N_I + N_F + 85 + 4
-O_CAL_STARTS = N_I + N_F + 85 + 5
-O_E_AREA = N_I + N_F + 85 + 6
-O_E_FREE = N_I + N_F + 85 + 7
-O_E_TLAST = N_I + N_F + 85 + 8
-O_H_T = N_I + N_F + 85 + 9
-O_HELD_E = N_I + N_F + 85 + 10
-O_IN_E = N_I + N_F + 85 + 11
-O_MIX_CUM = N_I + N_F + 85 + 12
-O_OUT_CUM = N_I + N_F + 85 + 13
-O_P_LEFT = N_I + N_F + 85 + 14
-O_P_WORK = N_I + N_F + 85 + 15
-O_PART_E = N_I + N_F + 85 + 16
-O_PE = N_I + N_F + 85 + 17
-O_R_CONST = N_I + N_F + 85 + 18
-O_ST_REWORK = N_I + N_F + 85 + 19
-O_ST_SCRAP = N_I + N_F + 85 + 20
-O_C_ACC = N_I + N_F + 85 + 21
-O_C_MISSING_S = N_I + N_F + 85 + 22
-O_CAL_SEG = N_I + N_F + 85 + 23
-N_HEADER = N_I + N_F + 109
+O_TM_TOK = N_I + N_F + 85
+O_FC_STATE = N_I + N_F + 86
+O_FC_TOK = N_I + N_F + 87
+O_COND_TOK = N_I + N_F + 88
+O_COND_PENDING = N_I + N_F + 89
+O_P_RET = N_I + N_F + 90
+O_P_WSTATE = N_I + N_F + 91
+O_BL_DEST = N_I + N_F + 92
+O_E_CONV = N_I + N_F + 93
+O_E_UCAL = N_I + N_F + 94
+O_E_MV_OFF = N_I + N_F + 95
+O_E_MV_HEAD = N_I + N_F + 96
+O_E_MV_N = N_I + N_F + 97
+O_MV_V = N_I + N_F + 98
+O_P_COND = N_I + N_F + 99
+O_E_WAKE_P = N_I + N_F + 100
+O_C_SINCE_S = N_I + N_F + 101 + 0
+O_C_SINCE_T = N_I + N_F + 101 + 1
+O_CAL_CUM = N_I + N_F + 101 + 2
+O_CAL_LENS = N_I + N_F + 101 + 3
+O_CAL_PER = N_I + N_F + 101 + 4
+O_CAL_STARTS = N_I + N_F + 101 + 5
+O_E_AREA = N_I + N_F + 101 + 6
+O_E_FREE = N_I + N_F + 101 + 7
+O_E_TLAST = N_I + N_F + 101 + 8
+O_H_T = N_I + N_F + 101 + 9
+O_HELD_E = N_I + N_F + 101 + 10
+O_IN_E = N_I + N_F + 101 + 11
+O_MIX_CUM = N_I + N_F + 101 + 12
+O_OUT_CUM = N_I + N_F + 101 + 13
+O_P_LEFT = N_I + N_F + 101 + 14
+O_P_WORK = N_I + N_F + 101 + 15
+O_PART_E = N_I + N_F + 101 + 16
+O_PE = N_I + N_F + 101 + 17
+O_R_CONST = N_I + N_F + 101 + 18
+O_ST_REWORK = N_I + N_F + 101 + 19
+O_ST_SCRAP = N_I + N_F + 101 + 20
+O_C_ACC = N_I + N_F + 101 + 21
+O_C_MISSING_S = N_I + N_F + 101 + 22
+O_CAL_SEG = N_I + N_F + 101 + 23
+O_FC_DUE = N_I + N_F + 101 + 24
+O_P_DONE = N_I + N_F + 101 + 25
+O_P_S0 = N_I + N_F + 101 + 26
+O_E_TRANSFER = N_I + N_F + 101 + 27
+O_MV_T = N_I + N_F + 101 + 28
+O_MV_E = N_I + N_F + 101 + 29
+N_HEADER = N_I + N_F + 131
+
+# Event kinds (low 2 bits of a queue entry's code; the rest is the token). A process waits
+# on its own timeouts (E_TIMEOUT) and on the event of its part or place (E_EV); with
+# scheduled-basis failures it waits on the condition "part (or place) | failure clock" (SimPy's
+# ``ev | fclock.event``): E_EV or the failure clock's timeout (E_FC), when processed, schedules
+# the condition (E_COND), which resumes the process — the same two hops as in SimPy.
+E_TIMEOUT, E_EV, E_FC, E_COND = 0, 1, 2, 3
+# The failure clock's event (scheduled basis): none, scheduled, processed.
+FC_NONE, FC_PENDING, FC_DONE = 0, 1, 2
 
 # Process kinds.
-K_SERVER, K_ARRIVAL = 0, 1
+K_SERVER, K_ARRIVAL, K_CONVEYOR = 0, 1, 2  # a conveyor process's p_st is its edge
 
 # Resume points (pc) of a server process.
 PC_INIT, PC_GOT_SINGLE, PC_SRC_RESUMED, PC_GOT_MERGE, PC_KIT_FIRST, PC_KIT_WAIT, PC_SETUP_DONE, \
-    PC_OP_TO_FAIL, PC_OP_REPAIRED, PC_DONE, PC_UNBLOCKED = range(11)
+    PC_OP_TO_FAIL, PC_OP_REPAIRED, PC_DONE, PC_UNBLOCKED, PC_WF_COND, PC_WF_REPAIRED, \
+    PC_SCH_TO_FAIL, PC_SCH_REPAIRED = range(15)
 # ... of an arrival process.
 PC_ARR_NEXT, PC_ARR_UNBLOCKED = 20, 21
+# ... of a conveyor process.
+PC_CONV_WAKE, PC_CONV_ARRIVED = 30, 31
 
 # Phases of a server's loop (between resume points).
 PH_TAKE, PH_SRC, PH_KIT_BEGIN, PH_KIT_FIRST, PH_KIT_COLLECT, PH_KIT_DONE, PH_START, PH_WORK, \
-    PH_OP_LOOP, PH_OP_DOWN, PH_PROCESS, PH_DISPOSE = range(12)
+    PH_OP_LOOP, PH_OP_DOWN, PH_PROCESS, PH_DISPOSE, PH_SCH_LOOP, PH_SCH_DOWN, PH_RESUMED = range(15)
 
 # Routing kinds of a station's output side.
 R_SINK, R_ONE, R_BY_VARIANT, R_FRACTIONS, R_FIRST_FREE = range(5)
@@ -560,22 +616,28 @@ def new_wait(M, p):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _schedule(M, p, delay, code):
+    """An event of process p at now + delay (zero delay: after everything scheduled before)."""
+    F = M.view(np.float64)
+    if delay == 0.0:
+        _fifo_push(M, p, code)
+    else:
+        _heap_push(M, F[F_NOW] + delay, p, code)
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def timeout(M, p, delay):
     """``yield env.timeout(delay)`` by process p: resumes it at now + delay."""
-    F = M.view(np.float64)
-    tok = new_wait(M, p)
-    now = F[F_NOW]
-    if delay == 0.0:
-        _fifo_push(M, p, tok)
-    else:
-        _heap_push(M, now + delay, p, tok)
+    tok = M[M[O_TM_TOK] + p] + 1
+    M[M[O_TM_TOK] + p] = tok
+    _schedule(M, p, delay, tok * 4 + E_TIMEOUT)
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
 def succeed(M, p, tok):
     """``event.succeed()`` of process p's wait ``tok`` (its value is in p's inbox)."""
     M[M[O_FIRED] + p] = 1
-    _fifo_push(M, p, tok)
+    _fifo_push(M, p, tok * 4 + E_EV)
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
@@ -587,12 +649,46 @@ def triggered(M, p, tok):
 # Waiter queues (rings of (process, token)).
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _q_compact(M, q):
+    """Collapse each run of triggered (stale) entries into one. Every reader pops or skips
+    stale entries, and the only other thing read is whether the list is empty (the model's
+    ``if edge.slot_waiters`` / ``edge.part_waiters``), so this changes nothing the model can
+    see; it bounds a list to about twice its live entries (the SimPy deques grow instead)."""
+    cap = M[M[O_Q_CAP] + q]
+    off = M[M[O_Q_OFF] + q]
+    head = M[M[O_Q_HEAD] + q]
+    n = M[M[O_Q_N] + q]
+    kept = 0
+    last_stale = False
+    for j in range(n):
+        a = head + j
+        if a >= cap:
+            a -= cap
+        wp = M[M[O_Q_P] + off + a]
+        wt = M[M[O_Q_TOK] + off + a]
+        stale = triggered(M, wp, wt)
+        if stale and last_stale:
+            continue
+        last_stale = stale
+        b = head + kept
+        if b >= cap:
+            b -= cap
+        M[M[O_Q_P] + off + b] = wp
+        M[M[O_Q_TOK] + off + b] = wt
+        kept += 1
+    M[M[O_Q_N] + q] = kept
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def q_push(M, q, p, tok):
     n = M[M[O_Q_N] + q]
     cap = M[M[O_Q_CAP] + q]
     if n >= cap:
-        M[I_ERR] = 3
-        return
+        _q_compact(M, q)
+        n = M[M[O_Q_N] + q]
+        if n >= cap:
+            M[I_ERR] = 3
+            return
     i = M[M[O_Q_HEAD] + q] + n
     if i >= cap:
         i -= cap
@@ -688,16 +784,55 @@ def _hand_to_waiting(M, e, entry, v):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _conv_content(M, e, now, delta):
+    """Conveyor: integrate its whole content (moving and waiting) and track its maximum."""
+    F = M.view(np.float64)
+    n = M[M[O_E_MV_N] + e] + M[M[O_E_N] + e]
+    F[M[O_E_AREA] + e] += n * (now - F[M[O_E_TLAST] + e])
+    F[M[O_E_TLAST] + e] = now
+    if delta > 0 and n + delta > M[M[O_E_MAX] + e]:
+        M[M[O_E_MAX] + e] = n + delta
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _conv_load(M, e, now, entry, v):
+    """A part goes onto conveyor e: it reaches the end after the transfer time (scheduled time
+    of the upstream station's calendar); wake the conveyor's process if it sleeps."""
+    F = M.view(np.float64)
+    _conv_content(M, e, now, 1)
+    n = M[M[O_E_MV_N] + e]
+    cap = M[M[O_E_RING] + e]
+    if n >= cap:
+        M[I_ERR] = 5
+        return
+    i = M[M[O_E_MV_HEAD] + e] + n
+    if i >= cap:
+        i -= cap
+    i += M[M[O_E_MV_OFF] + e]
+    F[M[O_MV_T] + i] = advance(M, M[M[O_E_UCAL] + e], now, F[M[O_E_TRANSFER] + e])
+    F[M[O_MV_E] + i] = entry
+    M[M[O_MV_V] + i] = v
+    M[M[O_E_MV_N] + e] = n + 1
+    wp = M[M[O_E_WAKE_P] + e]
+    if M[M[O_P_PC] + wp] == PC_CONV_WAKE and not M[M[O_FIRED] + wp]:
+        succeed(M, wp, M[M[O_WAIT_TOK] + wp])
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def _place_freed(M, e, now):
     F = M.view(np.float64)
     q = M[M[O_E_SWQ] + e]
+    conv = M[M[O_E_CONV] + e]
     while M[M[O_Q_N] + q] > 0:
         p, tok = q_pop(M, q)
         if triggered(M, p, tok):
             continue
         if M[M[O_MOVABLE] + p]:
-            _area(M, e, now)
-            _parts_push(M, e, F[M[O_HELD_E] + p], M[M[O_HELD_V] + p])
+            if conv:
+                _conv_load(M, e, now, F[M[O_HELD_E] + p], M[M[O_HELD_V] + p])
+            else:
+                _area(M, e, now)
+                _parts_push(M, e, F[M[O_HELD_E] + p], M[M[O_HELD_V] + p])
             M[M[O_IN_EDGE] + p] = -1
         else:
             M[M[O_IN_EDGE] + p] = e  # a place promised to a server that is down
@@ -718,6 +853,12 @@ def _append(M, e, now, entry, v):
 @njit(cache=True, _nrt=False, error_model="numpy")
 def offer(M, e, now, entry, v):
     F = M.view(np.float64)
+    if M[M[O_E_CONV] + e]:  # nothing is handed over before its transfer
+        if F[M[O_E_FREE] + e] > 0:
+            F[M[O_E_FREE] + e] -= 1.0
+            _conv_load(M, e, now, entry, v)
+            return True
+        return False
     if _hand_to_waiting(M, e, entry, v):
         return True
     if F[M[O_E_FREE] + e] > 0:
@@ -729,7 +870,9 @@ def offer(M, e, now, entry, v):
 
 @njit(cache=True, _nrt=False, error_model="numpy")
 def put_promised(M, e, now, entry, v):
-    if _hand_to_waiting(M, e, entry, v):
+    if M[M[O_E_CONV] + e]:
+        _conv_load(M, e, now, entry, v)
+    elif _hand_to_waiting(M, e, entry, v):
         _place_freed(M, e, now)
     else:
         _append(M, e, now, entry, v)
@@ -739,14 +882,20 @@ def put_promised(M, e, now, entry, v):
 def take(M, e, now, p):
     """The next part for server p from edge e into p's inbox; False if none."""
     F = M.view(np.float64)
+    conv = M[M[O_E_CONV] + e]
     if M[M[O_E_N] + e] > 0:
-        _area(M, e, now)
+        if conv:
+            _conv_content(M, e, now, -1)
+        else:
+            _area(M, e, now)
         entry, v = _parts_pop(M, e)
         _place_freed(M, e, now)
         F[M[O_IN_E] + p] = entry
         M[M[O_IN_V] + p] = v
         M[M[O_IN_EDGE] + p] = e
         return True
+    if conv:  # a conveyor hands over only parts that reached its end
+        return False
     q = M[M[O_E_SWQ] + e]
     while M[M[O_Q_N] + q] > 0:
         wp, wtok = q_at(M, q, 0)
@@ -882,6 +1031,77 @@ def _wait_part(M, p, now, q):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _wf_loop(M, p):
+    """model's ``wait_with_failures`` loop head: (re)arm the failure clock's event if it has
+    none, then wait on the condition part (or place) | failure."""
+    F = M.view(np.float64)
+    if M[M[O_FC_STATE] + p] == FC_NONE:
+        c = M[M[O_ST_CAL] + M[M[O_P_ST] + p]]
+        now = F[F_NOW]
+        tok = M[M[O_FC_TOK] + p] + 1
+        M[M[O_FC_TOK] + p] = tok
+        M[M[O_FC_STATE] + p] = FC_PENDING
+        _schedule(M, p, max(0.0, time_at(M, c, F[M[O_FC_DUE] + p]) - now), tok * 4 + E_FC)
+    tok = M[M[O_COND_TOK] + p] + 1
+    M[M[O_COND_TOK] + p] = tok
+    if M[M[O_FC_STATE] + p] == FC_DONE:  # a failure clock already processed: met at once
+        M[M[O_COND_PENDING] + p] = 0
+        _fifo_push(M, p, tok * 4 + E_COND)
+    else:
+        M[M[O_COND_PENDING] + p] = 1
+    M[M[O_P_PC] + p] = PC_WF_COND
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _wait(M, p, resume_pc, waiting_state):
+    """The process waits for its part/place event (registered by the caller): directly, or
+    (scheduled-basis failures) with the failure clock running."""
+    if M[M[O_P_COND] + p]:
+        M[M[O_P_RET] + p] = resume_pc
+        M[M[O_P_WSTATE] + p] = waiting_state
+        _wf_loop(M, p)
+    else:
+        M[M[O_P_PC] + p] = resume_pc
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _repair(M, p, now):
+    """Down for one repair draw from now (the caller switched the state to DOWN)."""
+    F = M.view(np.float64)
+    st = M[M[O_P_ST] + p]
+    M[M[O_ST_FAILURES] + st] += 1
+    r = draw(M, M[M[O_P_S_REPAIR] + p])
+    if M[M[O_ST_REPAIR_PLAIN] + st]:
+        end = now + r
+    else:
+        end = advance(M, M[M[O_ST_CAL] + st], now, r)
+    timeout(M, p, end - now)
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _reoffer(M, p, now):
+    """A blocked server repaired: offer its part again to the edges it waits on."""
+    st = M[M[O_P_ST] + p]
+    dest = M[M[O_BL_DEST] + p]
+    e0 = M[M[O_HELD_V] + p]
+    entry = M.view(np.float64)[M[O_HELD_E] + p]
+    if dest >= 0:
+        return offer(M, dest, now, entry, e0)
+    if M[M[O_ST_ROUTE] + st] == R_BY_VARIANT:
+        k = st * M[I_NVQ] + e0
+        a0 = M[M[O_ALLOWED_OFF] + k]
+        for m in range(M[M[O_ALLOWED_N] + k]):
+            if offer(M, M[M[O_ALLOWED] + a0 + m], now, entry, e0):
+                return True
+        return False
+    o0 = M[M[O_ST_OUT0] + st]
+    for m in range(M[M[O_ST_NOUT] + st]):
+        if offer(M, M[M[O_OUT_EDGES] + o0 + m], now, entry, e0):
+            return True
+    return False
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def _take_merge(M, st, now, p):
     """A part from a rework lane first, then the inputs in turn (parts before pulls)."""
     l0 = M[M[O_ST_LANE0] + st]
@@ -927,9 +1147,53 @@ def resume_server(M, p):
     products = M[I_NV] > 0
     i0 = M[M[O_ST_IN0] + st]
     nin = M[M[O_ST_NIN] + st]
-    if pc == PC_INIT:
+    # Scheduled-basis waits (model's wait_with_failures) and processing.
+    if pc == PC_WF_COND:
+        if M[M[O_FIRED] + p]:  # the part (or place) came first: the wait returns its value
+            pc = M[M[O_P_RET] + p]
+        else:  # the failure clock: down while waiting
+            M[M[O_FC_STATE] + p] = FC_NONE
+            switch(M, p, now, DOWN)
+            if M[M[O_P_WSTATE] + p] == BLOCKED:
+                M[M[O_MOVABLE] + p] = 0
+            _repair(M, p, now)
+            M[M[O_P_PC] + p] = PC_WF_REPAIRED
+            return
+    elif pc == PC_WF_REPAIRED:
+        F[M[O_FC_DUE] + p] = sched(M, c, now) + draw(M, M[M[O_P_S_FAIL] + p])
+        if M[M[O_FIRED] + p]:
+            pc = M[M[O_P_RET] + p]
+        else:
+            wstate = M[M[O_P_WSTATE] + p]
+            if wstate == BLOCKED:
+                M[M[O_MOVABLE] + p] = 1
+                if _reoffer(M, p, now):
+                    M[M[O_FIRED] + p] = 1  # ev.succeed(None): nobody waits on it any more
+                    M[M[O_IN_EDGE] + p] = -1
+                    pc = M[M[O_P_RET] + p]
+            if pc == PC_WF_REPAIRED:
+                switch(M, p, now, wstate)
+                _wf_loop(M, p)
+                return
+    elif pc == PC_SCH_TO_FAIL:
+        F[M[O_P_WORK] + p] -= F[M[O_P_DONE] + p]
+        ph = PH_SCH_DOWN
+        pc = -1
+    elif pc == PC_SCH_REPAIRED:
+        switch(M, p, now, WORKING)
+        s0 = sched(M, c, now)
+        F[M[O_P_S0] + p] = s0
+        F[M[O_FC_DUE] + p] = s0 + draw(M, M[M[O_P_S_FAIL] + p])
+        ph = PH_SCH_LOOP
+        pc = -1
+    if pc == -1:
+        pass
+    elif pc == PC_INIT:
         if M[M[O_ST_FAIL] + st] == F_OPERATING:
             F[M[O_P_LEFT] + p] = draw(M, M[M[O_P_S_FAIL] + p])
+        elif M[M[O_ST_FAIL] + st] == F_SCHEDULED:
+            F[M[O_FC_DUE] + p] = sched(M, c, now) + draw(M, M[M[O_P_S_FAIL] + p])
+            M[M[O_FC_STATE] + p] = FC_NONE
         ph = PH_TAKE
     elif pc == PC_GOT_SINGLE or pc == PC_GOT_MERGE:
         F[M[O_PART_E] + p] = F[M[O_IN_E] + p]
@@ -979,7 +1243,7 @@ def resume_server(M, p):
                     ph = PH_START
                 else:
                     _wait_part(M, p, now, M[M[O_E_PWQ] + e])
-                    M[M[O_P_PC] + p] = PC_GOT_SINGLE
+                    _wait(M, p, PC_GOT_SINGLE, STARVED)
                     return
             elif kind == IN_UNLIMITED:
                 if not M[M[O_CAL_CONT] + c]:
@@ -996,7 +1260,7 @@ def resume_server(M, p):
                     ph = PH_START
                 else:
                     _wait_part(M, p, now, M[M[O_ST_SHARED_Q] + st])
-                    M[M[O_P_PC] + p] = PC_GOT_MERGE
+                    _wait(M, p, PC_GOT_MERGE, STARVED)
                     return
             else:  # assembly
                 lanes_parts = False
@@ -1039,7 +1303,7 @@ def resume_server(M, p):
                     switch(M, p, now, STARVED)
                     tok = new_wait(M, p)
                     q_push(M, M[M[O_E_PWQ] + e], p, tok)
-                    M[M[O_P_PC] + p] = PC_KIT_FIRST
+                    _wait(M, p, PC_KIT_FIRST, STARVED)
                     return
             else:
                 F[M[O_PART_E] + p] = math.inf
@@ -1083,7 +1347,7 @@ def resume_server(M, p):
                 for j in range(nin):
                     if M[M[O_TMP_MASK] + (p) * M[I_MAXIN] + j]:
                         q_push(M, M[M[O_E_PWQ] + M[M[O_IN_EDGES] + i0 + j]], p, tok)
-                M[M[O_P_PC] + p] = PC_KIT_WAIT
+                _wait(M, p, PC_KIT_WAIT, STARVED)
                 return
         elif ph == PH_KIT_DONE:
             now = F[F_NOW]
@@ -1112,8 +1376,12 @@ def resume_server(M, p):
             if M[M[O_C_STATE] + p] != WORKING:
                 switch(M, p, now, WORKING)
             F[M[O_P_WORK] + p] = draw(M, M[M[O_P_S_PROC] + p * M[I_NVP] + M[M[O_PART_V] + p]])
-            if M[M[O_ST_FAIL] + st] == F_OPERATING:
+            fail = M[M[O_ST_FAIL] + st]
+            if fail == F_OPERATING:
                 ph = PH_OP_LOOP
+            elif fail == F_SCHEDULED:
+                F[M[O_P_S0] + p] = sched(M, c, now)
+                ph = PH_SCH_LOOP
             else:
                 ph = PH_PROCESS
         elif ph == PH_OP_LOOP:
@@ -1130,14 +1398,30 @@ def resume_server(M, p):
         elif ph == PH_OP_DOWN:
             now = F[F_NOW]
             switch(M, p, now, DOWN)
-            M[M[O_ST_FAILURES] + st] += 1
-            r = draw(M, M[M[O_P_S_REPAIR] + p])
-            if M[M[O_ST_REPAIR_PLAIN] + st]:
-                end = now + r
-            else:
-                end = advance(M, c, now, r)
-            timeout(M, p, end - now)
+            _repair(M, p, now)
             M[M[O_P_PC] + p] = PC_OP_REPAIRED
+            return
+        elif ph == PH_SCH_LOOP:  # scheduled basis: fail where the clock falls due in the work
+            s0 = F[M[O_P_S0] + p]
+            due = F[M[O_FC_DUE] + p]
+            if due < s0 + F[M[O_P_WORK] + p]:
+                done = due - s0
+                if done > 0:
+                    now = F[F_NOW]
+                    F[M[O_P_DONE] + p] = done
+                    timeout(M, p, advance(M, c, now, done) - now)
+                    M[M[O_P_PC] + p] = PC_SCH_TO_FAIL
+                    return
+                ph = PH_SCH_DOWN
+            else:
+                ph = PH_PROCESS
+        elif ph == PH_SCH_DOWN:
+            now = F[F_NOW]
+            M[M[O_FC_STATE] + p] = FC_NONE
+            M[M[O_FC_TOK] + p] += 1  # a pending failure-clock event is no one's any more
+            switch(M, p, now, DOWN)
+            _repair(M, p, now)
+            M[M[O_P_PC] + p] = PC_SCH_REPAIRED
             return
         elif ph == PH_PROCESS:
             now = F[F_NOW]
@@ -1207,7 +1491,8 @@ def resume_server(M, p):
                     else:
                         for m in range(no):
                             q_push(M, M[M[O_E_SWQ] + M[M[O_OUT_EDGES] + o0 + m]], p, tok)
-                    M[M[O_P_PC] + p] = PC_UNBLOCKED
+                    M[M[O_BL_DEST] + p] = dest
+                    _wait(M, p, PC_UNBLOCKED, BLOCKED)
                     return
 
 
@@ -1243,11 +1528,46 @@ def resume_arrival(M, p):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def resume_conveyor(M, p):
+    """model.Conveyor.run: move parts from the moving section to the end, one at a time."""
+    F = M.view(np.float64)
+    e = M[M[O_P_ST] + p]
+    arrived = M[M[O_P_PC] + p] == PC_CONV_ARRIVED
+    while True:
+        now = F[F_NOW]
+        if arrived:
+            i = M[M[O_E_MV_OFF] + e] + M[M[O_E_MV_HEAD] + e]
+            entry = F[M[O_MV_E] + i]
+            v = M[M[O_MV_V] + i]
+            h = M[M[O_E_MV_HEAD] + e] + 1
+            M[M[O_E_MV_HEAD] + e] = 0 if h == M[M[O_E_RING] + e] else h
+            M[M[O_E_MV_N] + e] -= 1
+            if _hand_to_waiting(M, e, entry, v):
+                _conv_content(M, e, now, -1)
+                _place_freed(M, e, now)
+            else:
+                _parts_push(M, e, entry, v)  # accumulates at the end (content unchanged)
+        if M[M[O_E_MV_N] + e] == 0:
+            new_wait(M, p)
+            M[M[O_P_PC] + p] = PC_CONV_WAKE
+            return
+        arrive = F[M[O_MV_T] + M[M[O_E_MV_OFF] + e] + M[M[O_E_MV_HEAD] + e]]
+        arrived = True
+        if arrive > now:
+            timeout(M, p, arrive - now)
+            M[M[O_P_PC] + p] = PC_CONV_ARRIVED
+            return
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def _dispatch(M, p):
-    if M[M[O_P_KIND] + p] == K_SERVER:
+    kind = M[M[O_P_KIND] + p]
+    if kind == K_SERVER:
         resume_server(M, p)
-    else:
+    elif kind == K_ARRIVAL:
         resume_arrival(M, p)
+    else:
+        resume_conveyor(M, p)
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
@@ -1283,7 +1603,25 @@ def run_until(M, until):
         else:
             F[F_NOW] = until
             return DONE
-        if tok == M[M[O_WAIT_TOK] + p]:
+        kind = tok & 3
+        tok >>= 2
+        if kind == E_TIMEOUT:
+            if tok == M[M[O_TM_TOK] + p]:
+                _dispatch(M, p)
+        elif kind == E_EV:
+            if tok == M[M[O_WAIT_TOK] + p]:
+                if not M[M[O_P_COND] + p]:
+                    _dispatch(M, p)
+                elif M[M[O_COND_PENDING] + p]:  # the condition (part | failure) is met
+                    M[M[O_COND_PENDING] + p] = 0
+                    _fifo_push(M, p, M[M[O_COND_TOK] + p] * 4 + E_COND)
+        elif kind == E_FC:
+            if tok == M[M[O_FC_TOK] + p]:
+                M[M[O_FC_STATE] + p] = FC_DONE
+                if M[M[O_COND_PENDING] + p]:
+                    M[M[O_COND_PENDING] + p] = 0
+                    _fifo_push(M, p, M[M[O_COND_TOK] + p] * 4 + E_COND)
+        elif tok == M[M[O_COND_TOK] + p]:  # E_COND
             _dispatch(M, p)
 
 
@@ -1294,5 +1632,8 @@ def flush(M, now):
         if M[M[O_P_KIND] + p] == K_SERVER:
             switch(M, p, now, M[M[O_C_STATE] + p])
     for e in range(M[I_NE]):
-        _area(M, e, now)
+        if M[M[O_E_CONV] + e]:
+            _conv_content(M, e, now, 0)
+        else:
+            _area(M, e, now)
     _wip_change(M, now, 0)
