@@ -12,7 +12,7 @@ import dataclasses
 import math
 from typing import Any
 
-from linesim.engines import Window, fast
+from linesim.engines import fast
 from linesim.engines.simpy.run import run_window as simpy_window
 from linesim.scenario import Scenario
 from linesim.simulate import summarize
@@ -48,46 +48,13 @@ def differences(a: Any, b: Any, path: str = "", out: list | None = None, limit: 
     return out
 
 
-def _known_gaps(scenario: Scenario, ref: Window, got: Window) -> Window:
-    """The fast engine's window with the differences already reported to the lead made equal,
-    so that the comparison goes on finding new ones. Each gap has a strict xfail test in
-    test_known_gaps.py that turns red when the engine is fixed: then delete the gap here.
-
-    * /work/notes/i9-mismatch-oos-arrivals.yaml: a source with arrivals has
-      ``out_of_sequence == [0]`` on the fast engine, ``[]`` on SimPy (the arrival queue counted
-      as an input). RunResults agree (summarize indexes by ``spec.inputs``).
-    * /work/notes/i9-mismatch-no-edges.yaml: a plant without edges (one station) has a
-      placeholder edge in the fast engine's buffer_max, buffer_area and buffer_level.
-    * /work/notes/i9-mismatch-warmup0.yaml: with no warm-up (the window starts at t = 0) the
-      fast engine's ``before`` is taken after the events at t = 0, SimPy's before any (the
-      RunResult's ``entered`` differs by one): SimPy's ``before`` is used for both.
-    """
-
-    def counters(c: dict) -> dict:
-        c = dict(c)
-        if "out_of_sequence" in c:
-            c["out_of_sequence"] = [row[:len(st.inputs)]
-                                    for row, st in zip(c["out_of_sequence"], scenario.stations)]
-        for key in ("buffer_area", "buffer_level"):
-            if key in c:
-                c[key] = c[key][:len(got.buffers)]
-        return c
-
-    before = ref.before if got.start_t == 0 else got.before
-    return dataclasses.replace(got, before=counters(before), after=counters(got.after),
-                               buffer_max=got.buffer_max[:len(got.buffers)])
-
-
-def engine_differences(scenario: Scenario, replication: int, *, exact: bool = False) -> list:
+def engine_differences(scenario: Scenario, replication: int) -> list:
     """Where replication ``replication`` of ``scenario`` differs between the engines: the
     Window (counters at the window's start and end, bottleneck seconds, edges, buffer maxima)
-    and the RunResult summarized from it. Empty: the engines agree exactly. ``exact=False``
-    forgives the known gaps (``_known_gaps``) in the counters."""
+    and the RunResult summarized from it. Empty: the engines agree exactly."""
     ref = simpy_window(scenario, replication)
     got = fast.run_window(scenario, replication)
     assert (ref.engine, got.engine) == ("simpy", "fast")
-    if not exact:
-        got = _known_gaps(scenario, ref, got)
     out: list = []
     for field in ("start_t", "end_t", "before", "after", "bottleneck_s", "buffers", "buffer_max"):
         differences(getattr(ref, field), getattr(got, field), "window." + field, out)

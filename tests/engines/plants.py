@@ -39,10 +39,6 @@ def _supports(extra_station: dict) -> bool:
     return not fast.unsupported(probe)
 
 
-# Known gap (reported: /work/notes/i9-mismatch-two-rework-lanes.yaml): two rework lanes into one
-# station stop the fast engine. Drawn again once test_known_gaps' xfail turns into a pass.
-TWO_REWORK_LANES = False
-
 CONVEYORS = _supports({"conveyor": {"transfer_time": 30, "capacity": 2}})
 SCHEDULED_FAILURES = _supports({"failures": {"mtbf": 600, "mttr": 60, "basis": "scheduled"}})
 
@@ -146,7 +142,7 @@ def plants(draw, max_stations: int = 5) -> dict:
         named = {"early": draw(shift_calendars())}
 
     # -- stations ------------------------------------------------------------------------------
-    stations, reworked = [], set()
+    stations = []
     for i in range(n):
         mean = draw(st.sampled_from(MEANS))
         st_: dict = {"name": f"S{i}", "inputs": [f"S{k}" for k in inputs[i]]}
@@ -181,10 +177,9 @@ def plants(draw, max_stations: int = 5) -> dict:
         scrap = draw(st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.2]))
         if scrap:
             st_["scrap"] = scrap
-        up = sorted(ancestors(i) - (set() if TWO_REWORK_LANES else reworked))
+        up = sorted(ancestors(i))
         if up and draw(st.integers(0, 3)) == 0:
             to = draw(st.sampled_from(up))
-            reworked.add(to)
             st_["rework"] = {"to": f"S{to}", "fraction": draw(st.sampled_from([0.05, 0.1, 0.3]))}
         if draw(st.integers(0, 2)) == 0:
             st_["failures"] = draw(_failures())
