@@ -135,7 +135,7 @@ def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"linesim": __version__, "python": platform.python_version()}
-    for pkg in ("simpy", "numpy", "scipy", "pandas", "pydantic", "pyyaml", "matplotlib"):
+    for pkg in ("simpy", "numba", "numpy", "scipy", "pandas", "pydantic", "pyyaml", "matplotlib"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
