@@ -614,6 +614,7 @@ PC_CONV_WAKE, PC_CONV_ARRIVED = 30, 31
 # Phases of a server's loop (between resume points).
 PH_TAKE, PH_SRC, PH_KIT_BEGIN, PH_KIT_FIRST, PH_KIT_COLLECT, PH_KIT_DONE, PH_START, PH_WORK, \
     PH_OP_LOOP, PH_OP_DOWN, PH_PROCESS, PH_DISPOSE, PH_SCH_LOOP, PH_SCH_DOWN, PH_RESUMED = range(15)
+PH_STOP = -1  # the process waits: its resume ends
 
 # Routing kinds of a station's output side.
 R_SINK, R_ONE, R_BY_VARIANT, R_FRACTIONS, R_FIRST_FREE = range(5)
@@ -1364,162 +1365,188 @@ def _kit_part(M, p, st, j, entry_var):
     return F[U(A_IN_E + p)]
 
 
+# Each phase of a server's loop is a function of its own that returns the next phase (PH_STOP:
+# the process now waits). Why not one function: numba gives every call site a return slot and
+# an exception slot, zeroed on each entry to the calling function, so a single loop body with
+# all the phases paid for some eighty call sites per resume; split, a resume pays only for the
+# phases it runs (LLVM inlines the small ones back).
+
 @njit(cache=True, _nrt=False, error_model="numpy")
-def resume_server(M, p):
+def _got_part(M, p):
+    """The part in p's inbox becomes the part in process."""
     F = M.view(np.float64)
-    st = M[U(A_P_ST + p)]
-    c = M[U(A_ST_CAL + st)]
-    pc = M[U(A_P_PC + p)]
+    F[U(A_PART_E + p)] = F[U(A_IN_E + p)]
+    M[U(A_PART_V + p)] = M[U(A_IN_V + p)]
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _resume_wf(M, p, pc):
+    """Resumed in a scheduled-basis wait (model's wait_with_failures): the resume point of the
+    wait if its part (or place) came, else PH_STOP (down, or waiting again)."""
+    F = M.view(np.float64)
     now = F[F_NOW]
-    ph = PH_TAKE
-    products = M[I_NV] > 0
-    i0 = M[U(A_ST_IN0 + st)]
-    nin = M[U(A_ST_NIN + st)]
-    # Scheduled-basis waits (model's wait_with_failures) and processing.
     if pc == PC_WF_COND:
         if M[U(A_FIRED + p)]:  # the part (or place) came first: the wait returns its value
-            pc = M[U(A_P_RET + p)]
-        else:  # the failure clock: down while waiting
-            M[U(A_FC_STATE + p)] = FC_NONE
-            switch(M, p, now, DOWN)
-            if M[U(A_P_WSTATE + p)] == BLOCKED:
-                M[U(A_MOVABLE + p)] = 0
-            _repair(M, p, now)
-            M[U(A_P_PC + p)] = PC_WF_REPAIRED
-            return
-    elif pc == PC_WF_REPAIRED:
-        F[U(A_FC_DUE + p)] = sched(M, c, now) + draw(M, M[U(A_P_S_FAIL + p)])
-        if M[U(A_FIRED + p)]:
-            pc = M[U(A_P_RET + p)]
-        else:
-            wstate = M[U(A_P_WSTATE + p)]
-            if wstate == BLOCKED:
-                M[U(A_MOVABLE + p)] = 1
-                if _reoffer(M, p, now):
-                    M[U(A_FIRED + p)] = 1  # ev.succeed(None): nobody waits on it any more
-                    M[U(A_IN_EDGE + p)] = -1
-                    pc = M[U(A_P_RET + p)]
-            if pc == PC_WF_REPAIRED:
-                switch(M, p, now, wstate)
-                _wf_loop(M, p)
-                return
-    elif pc == PC_SCH_TO_FAIL:
-        F[U(A_P_WORK + p)] -= F[U(A_P_DONE + p)]
-        ph = PH_SCH_DOWN
-        pc = -1
-    elif pc == PC_SCH_REPAIRED:
-        switch(M, p, now, WORKING)
-        s0 = sched(M, c, now)
-        F[U(A_P_S0 + p)] = s0
-        F[U(A_FC_DUE + p)] = s0 + draw(M, M[U(A_P_S_FAIL + p)])
-        ph = PH_SCH_LOOP
-        pc = -1
-    if pc == -1:
-        pass
-    elif pc == PC_INIT:
-        if M[U(A_ST_FAIL + st)] == F_OPERATING:
-            F[U(A_P_LEFT + p)] = draw(M, M[U(A_P_S_FAIL + p)])
-        elif M[U(A_ST_FAIL + st)] == F_SCHEDULED:
-            F[U(A_FC_DUE + p)] = sched(M, c, now) + draw(M, M[U(A_P_S_FAIL + p)])
-            M[U(A_FC_STATE + p)] = FC_NONE
-        ph = PH_TAKE
-    elif pc == PC_GOT_SINGLE or pc == PC_GOT_MERGE:
-        F[U(A_PART_E + p)] = F[U(A_IN_E + p)]
-        M[U(A_PART_V + p)] = M[U(A_IN_V + p)]
-        ph = PH_START
-    elif pc == PC_SRC_RESUMED:
-        ph = PH_SRC
-    elif pc == PC_KIT_FIRST:
-        ph = PH_KIT_FIRST
-    elif pc == PC_KIT_WAIT:
-        e = M[U(A_IN_EDGE + p)]
-        j = 0
-        while M[U(A_IN_EDGES + i0 + j)] != e:
-            j += 1
-        M[U(A_NEED + (p) * MAX_IN + j)] -= 1
-        M[U(A_KIT_TAKEN + p)] += 1
-        x = _kit_part(M, p, st, j, M[U(A_PART_V + p)])
-        if x < F[U(A_PART_E + p)]:
-            F[U(A_PART_E + p)] = x
-        ph = PH_KIT_COLLECT
-    elif pc == PC_SETUP_DONE:
-        M[U(A_LAST_V + p)] = M[U(A_PART_V + p)]
-        ph = PH_WORK
-    elif pc == PC_OP_TO_FAIL:
-        F[U(A_P_WORK + p)] -= F[U(A_P_LEFT + p)]
-        ph = PH_OP_DOWN
-    elif pc == PC_OP_REPAIRED:
-        switch(M, p, now, WORKING)
-        F[U(A_P_LEFT + p)] = draw(M, M[U(A_P_S_FAIL + p)])
-        ph = PH_OP_LOOP
-    elif pc == PC_DONE:
-        ph = PH_DISPOSE
-    elif pc == PC_UNBLOCKED:
-        e = M[U(A_IN_EDGE + p)]
-        if e >= 0:
-            put_promised(M, e, now, F[U(A_HELD_E + p)], M[U(A_HELD_V + p)])
-        ph = PH_TAKE
+            return M[U(A_P_RET + p)]
+        # the failure clock: down while waiting
+        M[U(A_FC_STATE + p)] = FC_NONE
+        switch(M, p, now, DOWN)
+        if M[U(A_P_WSTATE + p)] == BLOCKED:
+            M[U(A_MOVABLE + p)] = 0
+        _repair(M, p, now)
+        M[U(A_P_PC + p)] = PC_WF_REPAIRED
+        return PH_STOP
+    # PC_WF_REPAIRED
+    c = M[U(A_ST_CAL + M[U(A_P_ST + p)])]
+    F[U(A_FC_DUE + p)] = sched(M, c, now) + draw(M, M[U(A_P_S_FAIL + p)])
+    if M[U(A_FIRED + p)]:
+        return M[U(A_P_RET + p)]
+    wstate = M[U(A_P_WSTATE + p)]
+    if wstate == BLOCKED:
+        M[U(A_MOVABLE + p)] = 1
+        if _reoffer(M, p, now):
+            M[U(A_FIRED + p)] = 1  # ev.succeed(None): nobody waits on it any more
+            M[U(A_IN_EDGE + p)] = -1
+            return M[U(A_P_RET + p)]
+    switch(M, p, now, wstate)
+    _wf_loop(M, p)
+    return PH_STOP
 
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _resume_sch(M, p, pc):
+    """Resumed in scheduled-basis processing: at the failure, or repaired."""
+    F = M.view(np.float64)
+    if pc == PC_SCH_TO_FAIL:
+        F[U(A_P_WORK + p)] -= F[U(A_P_DONE + p)]
+        return PH_SCH_DOWN
+    now = F[F_NOW]  # PC_SCH_REPAIRED
+    switch(M, p, now, WORKING)
+    s0 = sched(M, M[U(A_ST_CAL + M[U(A_P_ST + p)])], now)
+    F[U(A_P_S0 + p)] = s0
+    F[U(A_FC_DUE + p)] = s0 + draw(M, M[U(A_P_S_FAIL + p)])
+    return PH_SCH_LOOP
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _resume_init(M, p):
+    F = M.view(np.float64)
+    st = M[U(A_P_ST + p)]
+    if M[U(A_ST_FAIL + st)] == F_OPERATING:
+        F[U(A_P_LEFT + p)] = draw(M, M[U(A_P_S_FAIL + p)])
+    elif M[U(A_ST_FAIL + st)] == F_SCHEDULED:
+        F[U(A_FC_DUE + p)] = sched(M, M[U(A_ST_CAL + st)], F[F_NOW]) + draw(M, M[U(A_P_S_FAIL + p)])
+        M[U(A_FC_STATE + p)] = FC_NONE
+    return PH_TAKE
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _resume_kit_wait(M, p):
+    """A part for the kit came from one of the inputs p waits on."""
+    F = M.view(np.float64)
+    st = M[U(A_P_ST + p)]
+    i0 = M[U(A_ST_IN0 + st)]
+    e = M[U(A_IN_EDGE + p)]
+    j = 0
+    while M[U(A_IN_EDGES + i0 + j)] != e:
+        j += 1
+    M[U(A_NEED + (p) * MAX_IN + j)] -= 1
+    M[U(A_KIT_TAKEN + p)] += 1
+    x = _kit_part(M, p, st, j, M[U(A_PART_V + p)])
+    if x < F[U(A_PART_E + p)]:
+        F[U(A_PART_E + p)] = x
+    return PH_KIT_COLLECT
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _resume_op_repaired(M, p):
+    F = M.view(np.float64)
+    switch(M, p, F[F_NOW], WORKING)
+    F[U(A_P_LEFT + p)] = draw(M, M[U(A_P_S_FAIL + p)])
+    return PH_OP_LOOP
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _resume_unblocked(M, p):
+    F = M.view(np.float64)
+    e = M[U(A_IN_EDGE + p)]
+    if e >= 0:
+        put_promised(M, e, F[F_NOW], F[U(A_HELD_E + p)], M[U(A_HELD_V + p)])
+    return PH_TAKE
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_take(M, p):
+    F = M.view(np.float64)
+    now = F[F_NOW]
+    st = M[U(A_P_ST + p)]
+    kind = M[U(A_ST_IN_KIND + st)]
+    if kind == IN_SINGLE:
+        e = M[U(A_IN_EDGES + M[U(A_ST_IN0 + st)])]
+        if take(M, e, now, p):
+            _got_part(M, p)
+            return PH_START
+        _wait_part(M, p, now, M[U(A_E_PWQ + e)])
+        _wait(M, p, PC_GOT_SINGLE, STARVED)
+        return PH_STOP
+    if kind == IN_UNLIMITED:
+        c = M[U(A_ST_CAL + st)]
+        if not M[U(A_CAL_CONT + c)]:
+            start = resume_at(M, c, now)
+            if start > now:
+                timeout(M, p, start - now)
+                M[U(A_P_PC + p)] = PC_SRC_RESUMED
+                return PH_STOP
+        return PH_SRC
+    if kind == IN_MERGE:
+        if _take_merge(M, st, now, p):
+            _got_part(M, p)
+            return PH_START
+        _wait_part(M, p, now, M[U(A_ST_SHARED_Q + st)])
+        _wait(M, p, PC_GOT_MERGE, STARVED)
+        return PH_STOP
+    # assembly
+    lanes_parts = False
+    l0 = M[U(A_ST_LANE0 + st)]
+    for m in range(M[U(A_ST_NLANES + st)]):
+        if M[U(A_E_N + M[U(A_LANES + l0 + m)])] > 0:
+            lanes_parts = True
+    if lanes_parts:
+        _take_merge(M, st, now, p)
+        _got_part(M, p)
+        return PH_START
+    return PH_KIT_BEGIN
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_src(M, p):
+    F = M.view(np.float64)
+    st = M[U(A_P_ST + p)]
+    got = False
+    if M[U(A_ST_NLANES + st)] > 0:
+        got = _take_merge(M, st, F[F_NOW], p)
+    if got:
+        _got_part(M, p)
+    else:
+        now = F[F_NOW]
+        F[U(A_PART_E + p)] = now
+        M[U(A_PART_V + p)] = _new_variant(M, st)
+        M[I_ENTERED] += 1
+        _wip_change(M, now, 1)
+    return PH_START
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_kit(M, p, ph):
+    """An assembly station's kit: PH_KIT_BEGIN, PH_KIT_FIRST, PH_KIT_COLLECT, PH_KIT_DONE."""
+    F = M.view(np.float64)
+    st = M[U(A_P_ST + p)]
+    i0 = M[U(A_ST_IN0 + st)]
+    nin = M[U(A_ST_NIN + st)]
     while True:
-        if ph == PH_TAKE:
-            kind = M[U(A_ST_IN_KIND + st)]
-            if kind == IN_SINGLE:
-                e = M[U(A_IN_EDGES + i0)]
-                if take(M, e, now, p):
-                    F[U(A_PART_E + p)] = F[U(A_IN_E + p)]
-                    M[U(A_PART_V + p)] = M[U(A_IN_V + p)]
-                    ph = PH_START
-                else:
-                    _wait_part(M, p, now, M[U(A_E_PWQ + e)])
-                    _wait(M, p, PC_GOT_SINGLE, STARVED)
-                    return
-            elif kind == IN_UNLIMITED:
-                if not M[U(A_CAL_CONT + c)]:
-                    start = resume_at(M, c, now)
-                    if start > now:
-                        timeout(M, p, start - now)
-                        M[U(A_P_PC + p)] = PC_SRC_RESUMED
-                        return
-                ph = PH_SRC
-            elif kind == IN_MERGE:
-                if _take_merge(M, st, now, p):
-                    F[U(A_PART_E + p)] = F[U(A_IN_E + p)]
-                    M[U(A_PART_V + p)] = M[U(A_IN_V + p)]
-                    ph = PH_START
-                else:
-                    _wait_part(M, p, now, M[U(A_ST_SHARED_Q + st)])
-                    _wait(M, p, PC_GOT_MERGE, STARVED)
-                    return
-            else:  # assembly
-                lanes_parts = False
-                l0 = M[U(A_ST_LANE0 + st)]
-                for m in range(M[U(A_ST_NLANES + st)]):
-                    if M[U(A_E_N + M[U(A_LANES + l0 + m)])] > 0:
-                        lanes_parts = True
-                if lanes_parts:
-                    _take_merge(M, st, now, p)
-                    F[U(A_PART_E + p)] = F[U(A_IN_E + p)]
-                    M[U(A_PART_V + p)] = M[U(A_IN_V + p)]
-                    ph = PH_START
-                else:
-                    ph = PH_KIT_BEGIN
-        elif ph == PH_SRC:
-            got = False
-            if M[U(A_ST_NLANES + st)] > 0:
-                got = _take_merge(M, st, now, p)
-            if got:
-                F[U(A_PART_E + p)] = F[U(A_IN_E + p)]
-                M[U(A_PART_V + p)] = M[U(A_IN_V + p)]
-            else:
-                now = F[F_NOW]
-                F[U(A_PART_E + p)] = now
-                M[U(A_PART_V + p)] = _new_variant(M, st)
-                M[I_ENTERED] += 1
-                _wip_change(M, now, 1)
-            ph = PH_START
-        elif ph == PH_KIT_BEGIN:
-            now = F[F_NOW]
-            if products:
+        now = F[F_NOW]
+        if ph == PH_KIT_BEGIN:
+            if M[I_NV] > 0:
                 e = M[U(A_IN_EDGES + i0)]
                 if take(M, e, now, p):
                     ph = PH_KIT_FIRST
@@ -1532,7 +1559,7 @@ def resume_server(M, p):
                     tok = new_wait(M, p)
                     q_push(M, M[U(A_E_PWQ + e)], p, tok)
                     _wait(M, p, PC_KIT_FIRST, STARVED)
-                    return
+                    return PH_STOP
             else:
                 F[U(A_PART_E + p)] = math.inf
                 M[U(A_PART_V + p)] = 0
@@ -1550,7 +1577,6 @@ def resume_server(M, p):
             M[U(A_KIT_TAKEN + p)] = 1
             ph = PH_KIT_COLLECT
         elif ph == PH_KIT_COLLECT:
-            now = F[F_NOW]
             for j in range(nin):
                 e = M[U(A_IN_EDGES + i0 + j)]
                 while M[U(A_NEED + (p) * MAX_IN + j)] > 0:
@@ -1576,9 +1602,8 @@ def resume_server(M, p):
                     if M[U(A_TMP_MASK + (p) * MAX_IN + j)]:
                         q_push(M, M[U(A_E_PWQ + M[U(A_IN_EDGES + i0 + j)])], p, tok)
                 _wait(M, p, PC_KIT_WAIT, STARVED)
-                return
-        elif ph == PH_KIT_DONE:
-            now = F[F_NOW]
+                return PH_STOP
+        else:  # PH_KIT_DONE
             if M[U(A_C_NMISSING + p)] > 0:
                 for j in range(nin):
                     M[U(A_TMP_MASK + (p) * MAX_IN + j)] = 0
@@ -1587,141 +1612,240 @@ def resume_server(M, p):
             M[I_CONSUMED] += taken
             M[I_ASSEMBLED] += 1
             _wip_change(M, now, 1 - taken)
-            ph = PH_START
+            return PH_START
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_setup(M, p):
+    """A setup before a part of another variant (products with setups)."""
+    F = M.view(np.float64)
+    v = M[U(A_PART_V + p)]
+    if M[U(A_ST_SETUP + M[U(A_P_ST + p)])] >= 0 and M[U(A_LAST_V + p)] >= 0 and v != M[U(A_LAST_V + p)]:
+        now = F[F_NOW]
+        c = M[U(A_ST_CAL + M[U(A_P_ST + p)])]
+        switch(M, p, now, SETUP)
+        timeout(M, p, advance(M, c, now, draw(M, M[U(A_P_S_SETUP + p)])) - now)
+        M[U(A_P_PC + p)] = PC_SETUP_DONE
+        return PH_STOP
+    M[U(A_LAST_V + p)] = v
+    return PH_WORK
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_work(M, p):
+    F = M.view(np.float64)
+    now = F[F_NOW]
+    st = M[U(A_P_ST + p)]
+    if M[U(A_C_STATE + p)] != WORKING:
+        switch(M, p, now, WORKING)
+    F[U(A_P_WORK + p)] = draw(M, M[U(M[O_P_S_PROC] + p * M[I_NVP] + M[U(A_PART_V + p)])])
+    fail = M[U(A_ST_FAIL + st)]
+    if fail == F_OPERATING:
+        return PH_OP_LOOP
+    if fail == F_SCHEDULED:
+        F[U(A_P_S0 + p)] = sched(M, M[U(A_ST_CAL + st)], now)
+        return PH_SCH_LOOP
+    return PH_PROCESS
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_op_loop(M, p):
+    """Operating-basis failures: fail where the operating time left runs out in the work."""
+    F = M.view(np.float64)
+    if F[U(A_P_WORK + p)] > F[U(A_P_LEFT + p)]:
+        if F[U(A_P_LEFT + p)] > 0:
+            now = F[F_NOW]
+            c = M[U(A_ST_CAL + M[U(A_P_ST + p)])]
+            timeout(M, p, advance(M, c, now, F[U(A_P_LEFT + p)]) - now)
+            M[U(A_P_PC + p)] = PC_OP_TO_FAIL
+            return PH_STOP
+        return PH_OP_DOWN
+    F[U(A_P_LEFT + p)] -= F[U(A_P_WORK + p)]
+    return PH_PROCESS
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_sch_loop(M, p):
+    """Scheduled basis: fail where the clock falls due in the work."""
+    F = M.view(np.float64)
+    s0 = F[U(A_P_S0 + p)]
+    due = F[U(A_FC_DUE + p)]
+    if due < s0 + F[U(A_P_WORK + p)]:
+        done = due - s0
+        if done > 0:
+            now = F[F_NOW]
+            c = M[U(A_ST_CAL + M[U(A_P_ST + p)])]
+            F[U(A_P_DONE + p)] = done
+            timeout(M, p, advance(M, c, now, done) - now)
+            M[U(A_P_PC + p)] = PC_SCH_TO_FAIL
+            return PH_STOP
+        return PH_SCH_DOWN
+    return PH_PROCESS
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_down(M, p, ph):
+    """PH_OP_DOWN, PH_SCH_DOWN: down for a repair."""
+    now = M.view(np.float64)[F_NOW]
+    if ph == PH_SCH_DOWN:
+        M[U(A_FC_STATE + p)] = FC_NONE
+        M[U(A_FC_TOK + p)] += 1  # a pending failure-clock event is no one's any more
+    switch(M, p, now, DOWN)
+    _repair(M, p, now)
+    M[U(A_P_PC + p)] = PC_SCH_REPAIRED if ph == PH_SCH_DOWN else PC_OP_REPAIRED
+    return PH_STOP
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_process(M, p):
+    F = M.view(np.float64)
+    now = F[F_NOW]
+    w = F[U(A_P_WORK + p)]
+    c = M[U(A_ST_CAL + M[U(A_P_ST + p)])]
+    if M[U(A_CAL_CONT + c)]:
+        timeout(M, p, w)
+    else:
+        timeout(M, p, advance(M, c, now, w) - now)
+    M[U(A_P_PC + p)] = PC_DONE
+    return PH_STOP
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _route(M, p, st, v, rk):
+    """The edge a part of variant v goes to (routing kinds other than R_ONE), -1: none free."""
+    F = M.view(np.float64)
+    o0 = M[U(A_ST_OUT0 + st)]
+    no = M[U(A_ST_NOUT + st)]
+    if rk == R_BY_VARIANT:
+        a0 = M[U(M[O_ALLOWED_OFF] + st * M[I_NVQ] + v)]
+        na = M[U(M[O_ALLOWED_N] + st * M[I_NVQ] + v)]
+        if na == 1:
+            return M[U(M[O_ALLOWED] + a0)]
+        for m in range(na):
+            e = M[U(M[O_ALLOWED] + a0 + m)]
+            if M[U(A_Q_N + M[U(A_E_PWQ + e)])] > 0 or F[U(A_E_FREE + e)] > 0:
+                return e
+        return -1
+    if rk == R_FRACTIONS:
+        u = draw(M, M[U(A_P_S_ROUTE + p)])
+        for m in range(no):
+            if u < F[U(A_OUT_CUM + o0 + m)]:
+                return M[U(A_OUT_EDGES + o0 + m)]
+        return M[U(A_OUT_EDGES + o0 + no - 1)]
+    for m in range(no):  # first_free
+        e = M[U(A_OUT_EDGES + o0 + m)]
+        if M[U(A_Q_N + M[U(A_E_PWQ + e)])] > 0 or F[U(A_E_FREE + e)] > 0:
+            return e
+    return -1
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _block(M, p, st, entry, v, rk, dest):
+    """Blocked: hold the part and wait for a place on dest (or on every allowed edge)."""
+    F = M.view(np.float64)
+    switch(M, p, F[F_NOW], BLOCKED)
+    tok = new_wait(M, p)
+    F[U(A_HELD_E + p)] = entry
+    M[U(A_HELD_V + p)] = v
+    M[U(A_MOVABLE + p)] = 1
+    if dest >= 0:
+        q_push(M, M[U(A_E_SWQ + dest)], p, tok)
+    elif rk == R_BY_VARIANT:
+        a0 = M[U(M[O_ALLOWED_OFF] + st * M[I_NVQ] + v)]
+        for m in range(M[U(M[O_ALLOWED_N] + st * M[I_NVQ] + v)]):
+            q_push(M, M[U(A_E_SWQ + M[U(M[O_ALLOWED] + a0 + m)])], p, tok)
+    else:
+        o0 = M[U(A_ST_OUT0 + st)]
+        for m in range(M[U(A_ST_NOUT + st)]):
+            q_push(M, M[U(A_E_SWQ + M[U(A_OUT_EDGES + o0 + m)])], p, tok)
+    M[U(A_BL_DEST + p)] = dest
+    _wait(M, p, PC_UNBLOCKED, BLOCKED)
+    return PH_STOP
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _ph_dispose(M, p):
+    """The finished part: scrapped, sent to rework, out of the line, or on to the next edge."""
+    F = M.view(np.float64)
+    now = F[F_NOW]
+    st = M[U(A_P_ST + p)]
+    entry = F[U(A_PART_E + p)]
+    v = M[U(A_PART_V + p)]
+    if F[U(A_ST_SCRAP + st)] > 0 and draw(M, M[U(A_P_S_SCRAP + p)]) < F[U(A_ST_SCRAP + st)]:
+        _depart(M, now, entry, v, False)
+        return PH_TAKE
+    if F[U(A_ST_REWORK + st)] > 0 and draw(M, M[U(A_P_S_REWORK + p)]) < F[U(A_ST_REWORK + st)]:
+        offer(M, M[U(A_ST_REWORK_LANE + st)], now, entry, v)
+        return PH_TAKE
+    rk = M[U(A_ST_ROUTE + st)]
+    if rk == R_SINK:
+        _depart(M, now, entry, v, True)
+        return PH_TAKE
+    if rk == R_ONE:
+        dest = M[U(A_OUT_EDGES + M[U(A_ST_OUT0 + st)])]
+    else:
+        dest = _route(M, p, st, v, rk)
+    if dest >= 0 and offer(M, dest, now, entry, v):
+        return PH_TAKE
+    return _block(M, p, st, entry, v, rk, dest)
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def resume_server(M, p):
+    """Server p resumes at its resume point (pc) and runs its loop to its next wait."""
+    pc = M[U(A_P_PC + p)]
+    if pc == PC_WF_COND or pc == PC_WF_REPAIRED:
+        pc = _resume_wf(M, p, pc)
+        if pc == PH_STOP:
+            return
+    ph = PH_TAKE
+    if pc == PC_SCH_TO_FAIL or pc == PC_SCH_REPAIRED:
+        ph = _resume_sch(M, p, pc)
+    elif pc == PC_INIT:
+        ph = _resume_init(M, p)
+    elif pc == PC_GOT_SINGLE or pc == PC_GOT_MERGE:
+        _got_part(M, p)
+        ph = PH_START
+    elif pc == PC_SRC_RESUMED:
+        ph = PH_SRC
+    elif pc == PC_KIT_FIRST:
+        ph = PH_KIT_FIRST
+    elif pc == PC_KIT_WAIT:
+        ph = _resume_kit_wait(M, p)
+    elif pc == PC_SETUP_DONE:
+        M[U(A_LAST_V + p)] = M[U(A_PART_V + p)]
+        ph = PH_WORK
+    elif pc == PC_OP_TO_FAIL:
+        F = M.view(np.float64)
+        F[U(A_P_WORK + p)] -= F[U(A_P_LEFT + p)]
+        ph = PH_OP_DOWN
+    elif pc == PC_OP_REPAIRED:
+        ph = _resume_op_repaired(M, p)
+    elif pc == PC_DONE:
+        ph = PH_DISPOSE
+    elif pc == PC_UNBLOCKED:
+        ph = _resume_unblocked(M, p)
+    while ph != PH_STOP:
+        if ph == PH_TAKE:
+            ph = _ph_take(M, p)
         elif ph == PH_START:
-            if products:
-                v = M[U(A_PART_V + p)]
-                if M[U(A_ST_SETUP + st)] >= 0 and M[U(A_LAST_V + p)] >= 0 and v != M[U(A_LAST_V + p)]:
-                    now = F[F_NOW]
-                    switch(M, p, now, SETUP)
-                    timeout(M, p, advance(M, c, now, draw(M, M[U(A_P_S_SETUP + p)])) - now)
-                    M[U(A_P_PC + p)] = PC_SETUP_DONE
-                    return
-                M[U(A_LAST_V + p)] = v
-            ph = PH_WORK
+            ph = _ph_setup(M, p) if M[I_NV] > 0 else PH_WORK
         elif ph == PH_WORK:
-            now = F[F_NOW]
-            if M[U(A_C_STATE + p)] != WORKING:
-                switch(M, p, now, WORKING)
-            F[U(A_P_WORK + p)] = draw(M, M[U(M[O_P_S_PROC] + p * M[I_NVP] + M[U(A_PART_V + p)])])
-            fail = M[U(A_ST_FAIL + st)]
-            if fail == F_OPERATING:
-                ph = PH_OP_LOOP
-            elif fail == F_SCHEDULED:
-                F[U(A_P_S0 + p)] = sched(M, c, now)
-                ph = PH_SCH_LOOP
-            else:
-                ph = PH_PROCESS
-        elif ph == PH_OP_LOOP:
-            if F[U(A_P_WORK + p)] > F[U(A_P_LEFT + p)]:
-                if F[U(A_P_LEFT + p)] > 0:
-                    now = F[F_NOW]
-                    timeout(M, p, advance(M, c, now, F[U(A_P_LEFT + p)]) - now)
-                    M[U(A_P_PC + p)] = PC_OP_TO_FAIL
-                    return
-                ph = PH_OP_DOWN
-            else:
-                F[U(A_P_LEFT + p)] -= F[U(A_P_WORK + p)]
-                ph = PH_PROCESS
-        elif ph == PH_OP_DOWN:
-            now = F[F_NOW]
-            switch(M, p, now, DOWN)
-            _repair(M, p, now)
-            M[U(A_P_PC + p)] = PC_OP_REPAIRED
-            return
-        elif ph == PH_SCH_LOOP:  # scheduled basis: fail where the clock falls due in the work
-            s0 = F[U(A_P_S0 + p)]
-            due = F[U(A_FC_DUE + p)]
-            if due < s0 + F[U(A_P_WORK + p)]:
-                done = due - s0
-                if done > 0:
-                    now = F[F_NOW]
-                    F[U(A_P_DONE + p)] = done
-                    timeout(M, p, advance(M, c, now, done) - now)
-                    M[U(A_P_PC + p)] = PC_SCH_TO_FAIL
-                    return
-                ph = PH_SCH_DOWN
-            else:
-                ph = PH_PROCESS
-        elif ph == PH_SCH_DOWN:
-            now = F[F_NOW]
-            M[U(A_FC_STATE + p)] = FC_NONE
-            M[U(A_FC_TOK + p)] += 1  # a pending failure-clock event is no one's any more
-            switch(M, p, now, DOWN)
-            _repair(M, p, now)
-            M[U(A_P_PC + p)] = PC_SCH_REPAIRED
-            return
+            ph = _ph_work(M, p)
         elif ph == PH_PROCESS:
-            now = F[F_NOW]
-            w = F[U(A_P_WORK + p)]
-            if M[U(A_CAL_CONT + c)]:
-                timeout(M, p, w)
-            else:
-                timeout(M, p, advance(M, c, now, w) - now)
-            M[U(A_P_PC + p)] = PC_DONE
-            return
+            ph = _ph_process(M, p)
         elif ph == PH_DISPOSE:
-            now = F[F_NOW]
-            entry = F[U(A_PART_E + p)]
-            v = M[U(A_PART_V + p)]
-            ph = PH_TAKE
-            if F[U(A_ST_SCRAP + st)] > 0 and draw(M, M[U(A_P_S_SCRAP + p)]) < F[U(A_ST_SCRAP + st)]:
-                _depart(M, now, entry, v, False)
-            elif F[U(A_ST_REWORK + st)] > 0 and draw(M, M[U(A_P_S_REWORK + p)]) < F[U(A_ST_REWORK + st)]:
-                offer(M, M[U(A_ST_REWORK_LANE + st)], now, entry, v)
-            else:
-                rk = M[U(A_ST_ROUTE + st)]
-                if rk == R_SINK:
-                    _depart(M, now, entry, v, True)
-                    continue
-                o0 = M[U(A_ST_OUT0 + st)]
-                no = M[U(A_ST_NOUT + st)]
-                dest = -1
-                a0 = 0
-                na = 0
-                if rk == R_ONE:
-                    dest = M[U(A_OUT_EDGES + o0)]
-                elif rk == R_BY_VARIANT:
-                    a0 = M[U(M[O_ALLOWED_OFF] + st * M[I_NVQ] + v)]
-                    na = M[U(M[O_ALLOWED_N] + st * M[I_NVQ] + v)]
-                    if na == 1:
-                        dest = M[U(M[O_ALLOWED] + a0)]
-                    else:
-                        for m in range(na):
-                            e = M[U(M[O_ALLOWED] + a0 + m)]
-                            if M[U(A_Q_N + M[U(A_E_PWQ + e)])] > 0 or F[U(A_E_FREE + e)] > 0:
-                                dest = e
-                                break
-                elif rk == R_FRACTIONS:
-                    u = draw(M, M[U(A_P_S_ROUTE + p)])
-                    dest = M[U(A_OUT_EDGES + o0 + no - 1)]
-                    for m in range(no):
-                        if u < F[U(A_OUT_CUM + o0 + m)]:
-                            dest = M[U(A_OUT_EDGES + o0 + m)]
-                            break
-                else:  # first_free
-                    for m in range(no):
-                        e = M[U(A_OUT_EDGES + o0 + m)]
-                        if M[U(A_Q_N + M[U(A_E_PWQ + e)])] > 0 or F[U(A_E_FREE + e)] > 0:
-                            dest = e
-                            break
-                if dest < 0 or not offer(M, dest, now, entry, v):
-                    switch(M, p, now, BLOCKED)
-                    tok = new_wait(M, p)
-                    F[U(A_HELD_E + p)] = entry
-                    M[U(A_HELD_V + p)] = v
-                    M[U(A_MOVABLE + p)] = 1
-                    if dest >= 0:
-                        q_push(M, M[U(A_E_SWQ + dest)], p, tok)
-                    elif rk == R_BY_VARIANT:
-                        for m in range(na):
-                            q_push(M, M[U(A_E_SWQ + M[U(M[O_ALLOWED] + a0 + m)])], p, tok)
-                    else:
-                        for m in range(no):
-                            q_push(M, M[U(A_E_SWQ + M[U(A_OUT_EDGES + o0 + m)])], p, tok)
-                    M[U(A_BL_DEST + p)] = dest
-                    _wait(M, p, PC_UNBLOCKED, BLOCKED)
-                    return
+            ph = _ph_dispose(M, p)
+        elif ph == PH_OP_LOOP:
+            ph = _ph_op_loop(M, p)
+        elif ph == PH_SCH_LOOP:
+            ph = _ph_sch_loop(M, p)
+        elif ph == PH_OP_DOWN or ph == PH_SCH_DOWN:
+            ph = _ph_down(M, p, ph)
+        elif ph == PH_SRC:
+            ph = _ph_src(M, p)
+        else:  # the kit phases
+            ph = _ph_kit(M, p, ph)
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
