@@ -495,12 +495,18 @@ def pack(fields: dict, dims: dict, max_in: int, n_streams: int, det) -> tuple[np
 
 
 def _refill(state: np.ndarray, v: Views, streams: _Streams) -> None:
-    low = np.nonzero(v.r_fill - v.r_pos < BLOCK)[0]
+    """Top up every stream with room for two blocks or more, block by block (the SimPy
+    samplers' calls, in each stream's order: the same values, drawn a little earlier)."""
+    low = np.nonzero(v.r_fill - v.r_pos <= core.RING - 2 * BLOCK)[0]
     for sid in low:
         fill = int(v.r_fill[sid])
-        at = fill % core.RING
-        v.RV[sid, at:at + BLOCK] = streams.fills[sid](BLOCK)
-        v.r_fill[sid] = fill + BLOCK
+        pos = int(v.r_pos[sid])
+        fills = streams.fills[sid]
+        while fill - pos <= core.RING - BLOCK:  # the next block overwrites only values read
+            at = fill % core.RING
+            v.RV[sid, at:at + BLOCK] = fills(BLOCK)
+            fill += BLOCK
+        v.r_fill[sid] = fill
 
 
 def _drive(state: np.ndarray, v: Views, streams: _Streams, until: float) -> None:

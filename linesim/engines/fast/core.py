@@ -20,10 +20,12 @@ triggered (SimPy's ``event.triggered``). A waiter entry left in a queue with an 
 whose event has fired, is "triggered" and skipped, as in the model's queues.
 
 Random numbers are not drawn here: every stream (seed, replication, station, purpose, server)
-has a ring of ``2 × BLOCK`` values filled by Python with the very block calls the SimPy
+has a ring of ``4 × BLOCK`` values filled by Python with the very block calls the SimPy
 samplers make (``spec._draw(gen, BLOCK)``, ``gen.random(BLOCK)``), so the values are the same
 floats. When a stream has less than a block left, the loop stops at the next event boundary
-(``status`` REFILL) and the caller appends a block; a single event never draws a block's worth.
+(``status`` REFILL) and the caller tops up every stream with room for two blocks or more (a
+few blocks per stop: the stops cost more than the loop's events between them); a single event
+never draws a block's worth.
 
 Memory does not grow with the horizon: parts are (entry time, variant) pairs in fixed rings per
 edge; unlimited edges have a large ring and report OVERFLOW if it fills (the caller then runs
@@ -55,8 +57,10 @@ from .limits import MAX_EDGES, MAX_INPUTS, MAX_PROCESSES, MAX_STATIONS, MAX_STRE
 # (a compare and a conditional move per access, which LLVM hoists and spills to the stack).
 U = np.uint64
 
-# Server states (as states.py).
-WORKING, STARVED, BLOCKED, DOWN, OFF_SHIFT, SETUP = 0, 1, 2, 3, 4, 5
+# Server states (as states.py). They and the resume points below are numpy integers, not
+# Python ints: a function called with a Python int constant is compiled once per value (numba
+# types the argument as a literal), which cost compile time and nothing else.
+WORKING, STARVED, BLOCKED, DOWN, OFF_SHIFT, SETUP = np.arange(6, dtype=np.int64)
 ACTIVE = np.array([1, 0, 0, 1, 0, 1], dtype=np.int64)
 
 # Status codes returned by ``run_until``.
@@ -605,7 +609,7 @@ K_SERVER, K_ARRIVAL, K_CONVEYOR = 0, 1, 2  # a conveyor process's p_st is its ed
 # Resume points (pc) of a server process.
 PC_INIT, PC_GOT_SINGLE, PC_SRC_RESUMED, PC_GOT_MERGE, PC_KIT_FIRST, PC_KIT_WAIT, PC_SETUP_DONE, \
     PC_OP_TO_FAIL, PC_OP_REPAIRED, PC_DONE, PC_UNBLOCKED, PC_WF_COND, PC_WF_REPAIRED, \
-    PC_SCH_TO_FAIL, PC_SCH_REPAIRED = range(15)
+    PC_SCH_TO_FAIL, PC_SCH_REPAIRED = np.arange(15, dtype=np.int64)
 # ... of an arrival process.
 PC_ARR_NEXT, PC_ARR_UNBLOCKED = 20, 21
 # ... of a conveyor process.
@@ -626,7 +630,7 @@ F_NONE, F_OPERATING, F_SCHEDULED = 0, 1, 2
 UNLIMITED_FREE = math.inf
 
 BLOCK = 1024
-RING = 2 * BLOCK
+RING = 4 * BLOCK  # a power of two (index by mask)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1924,9 +1928,11 @@ def _dispatch(M, p):
 
 @njit(cache=True, _nrt=False, error_model="numpy")
 def start(M):
-    """Every process runs to its first wait, in the order the SimPy model creates them."""
+    """Every process starts (runs to its first wait) in the order the SimPy model creates
+    them, before anything they schedule: a zero-delay start event for each, in order, is the
+    first thing ``run_until`` processes (compiled without the processes' code)."""
     for p in range(M[I_NP]):
-        _dispatch(M, p)
+        _fifo_push(M, p, M[U(A_TM_TOK + p)] * 4 + E_TIMEOUT)
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
