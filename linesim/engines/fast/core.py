@@ -30,6 +30,38 @@ never draws a block's worth.
 Memory does not grow with the horizon: parts are (entry time, variant) pairs in fixed rings per
 edge; unlimited edges have a large ring and report OVERFLOW if it fills (the caller then runs
 the replication on the SimPy engine).
+
+Layout. The whole state is ONE int64 array ``M`` (floats are read through its float64 view
+``F``): numba passes an array as 7 arguments and a tuple of ~130 arrays took minutes to compile.
+``M`` holds, in order:
+
+- the header: scalars ``I_*`` (ints) and ``F_*`` (floats), then one slot ``O_<FIELD>`` per field
+  holding that field's offset in ``M`` (Python reads every field through it, see ``build.pack``);
+- the fixed regions: every per-process, per-station, per-edge, per-queue, per-stream and
+  per-calendar field, and the event heap and FIFO, at offsets ``A_<FIELD>`` computed here from the
+  maximum counts (``FIXED``, ``limits``). The compiled code reads ``M[U(A_C_STATE + p)]``: one
+  load from a compile-time offset, where ``M[M[O_C_STATE] + p]`` needed a second load that LLVM
+  had to repeat after every store into ``M`` (it cannot tell the two apart). Regions start on
+  different cache lines (``_after``) so that regions a multiple of 4 KiB apart do not evict
+  each other;
+- the random-number rings (``A_RV``: ``n_streams × RING``);
+- the pools of variable size (parts rings, waiting lists, calendar intervals, per-variant
+  tables, ...) and the bottleneck detector's two arrays, read through their header offsets,
+  ``M[U(M[O_PE] + i)]``.
+
+A new field: add it to ``INT_FIELDS``/``FLOAT_FIELDS`` (``/work/notes/regen.py`` rewrites the
+``O_*`` block) and give it a value in ``build``; it is then a pool (``M[U(M[O_X] + i)]``). If it
+is per entity and read in the loop, add it to ``FIXED`` too and read it as ``M[U(A_X + i)]``.
+
+Indices are wrapped in ``U`` (uint64): numba applies Python's negative-index wraparound to
+signed indices, a compare and a conditional move per access that LLVM hoisted and spilled to
+the stack (about half of the loop's time). Every index here is >= 0.
+
+Compiled-code costs that shaped the functions (measured on phase 1): numba gives every call
+site a return slot and an exception slot, zeroed on each entry to the calling function, so a
+server's loop is one small function per phase (``_ph_*``) rather than one function with every
+call in it, and LLVM's inline threshold is raised (below); a function called with a Python int
+constant is compiled once per value, so states and resume points are numpy integers.
 """
 
 from __future__ import annotations
@@ -76,7 +108,7 @@ N_I = 29
 N_F = 5  # the float scalars, in M[N_I:N_I + N_F] (read through the float view)
 F_NOW, F_WIP_AREA, F_WIP_T, F_LEAD, F_SOJ = range(N_I, N_I + N_F)
 
-# Field layout (see the module docstring): offsets of the int fields in IB, float fields in FB.
+# Field layout (see the module docstring): the header slots O_<FIELD> holding each field's offset.
 INT_FIELDS = (
     'allowed',
     'allowed_n',
