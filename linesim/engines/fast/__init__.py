@@ -30,8 +30,12 @@ class Overflow(RuntimeError):
 
 
 def unsupported(scenario: Scenario) -> list[str]:
-    """The features of ``scenario`` the fast engine does not reproduce (empty: it can run it)."""
-    return []
+    """The features of ``scenario`` the fast engine does not reproduce (empty: it can run it):
+    every feature is mirrored; only a plant larger than the compiled layout's fixed maxima
+    (``limits``) is refused."""
+    from .limits import problems
+
+    return problems(scenario)
 
 
 @functools.lru_cache(maxsize=1)

@@ -359,8 +359,8 @@ def build(scenario: Scenario, replication: int):
             seq_pattern = np.array([names.index(v) for v in products.sequence], dtype=np.int64)
 
     max_in = max([len(x) for x in inputs] + [1])
-    heap = 4 * n_p + 16
-    fifo = 1 << max(6, int(4 * n_p + 64).bit_length())  # a power of two (index by mask)
+    row = core.MAX_IN  # the per-process rows over inputs have core's fixed width
+    heap, fifo = core.HEAP_CAP, core.FIFO_CAP  # fixed (see core)
     i64 = lambda n, v=0: np.full(n, v, dtype=np.int64)  # noqa: E731
     f64 = lambda n, v=0.0: np.full(n, v, dtype=np.float64)  # noqa: E731
     fields = dict(
@@ -381,8 +381,8 @@ def build(scenario: Scenario, replication: int):
         c_state=i64(n_p), c_since_s=f64(n_p), c_acc=np.zeros((n_p, 6)), c_since_t=f64(n_p),
         c_starts=np.zeros((n_p, 6), dtype=np.int64), st_ref_cal=st_ref_cal, st_in_kind=in_kind,
         c_nmissing=i64(n_p), st_nin=np.array(st_nin, dtype=np.int64),
-        c_missing=np.zeros((n_p, max_in), dtype=np.int64), c_missing_s=np.zeros((n_p, max_in)),
-        c_missing_starts=np.zeros((n_p, max_in), dtype=np.int64),
+        c_missing=np.zeros((n_p, row), dtype=np.int64), c_missing_s=np.zeros((n_p, row)),
+        c_missing_starts=np.zeros((n_p, row), dtype=np.int64),
         exited_by=i64(max(nv, 1)), st_plan=st_plan,
         mix_cum=mix_cum, st_seqpos=i64(n_st), seq_pattern=seq_pattern,
         st_lane0=np.array(st_lane0, dtype=np.int64), st_nlanes=np.array(st_nlanes, dtype=np.int64),
@@ -390,9 +390,9 @@ def build(scenario: Scenario, replication: int):
         in_edges=np.array(in_edges + [0], dtype=np.int64), st_turn=i64(n_st),
         in_seq=np.array(in_seq + [0], dtype=np.int64), oos=i64(len(in_edges) + 1),
         p_pc=i64(n_p), st_fail=st_fail, p_left=f64(n_p), p_s_fail=p_s_fail,
-        need=np.zeros((n_p, max_in), dtype=np.int64), kit_taken=i64(n_p), part_e=f64(n_p),
+        need=np.zeros((n_p, row), dtype=np.int64), kit_taken=i64(n_p), part_e=f64(n_p),
         part_v=i64(n_p), last_v=i64(n_p, -1), p_work=f64(n_p), st_shared_q=st_shared_q,
-        tmp_mask=np.zeros((n_p, max_in), dtype=np.int64), st_first_q=st_first_q,
+        tmp_mask=np.zeros((n_p, row), dtype=np.int64), st_first_q=st_first_q,
         in_qv=np.array(in_qv + [0], dtype=np.int64),
         in_q=np.array(in_q + [0], dtype=np.int64), st_setup=st_setup, p_s_setup=p_s_setup,
         p_s_proc=p_s_proc, st_failures=i64(n_st), p_s_repair=p_s_repair,
@@ -449,13 +449,21 @@ def pack(fields: dict, dims: dict, max_in: int, n_streams: int, det) -> tuple[np
     """Lay the named arrays out in one int64 array ``M`` (floats read through its float64 view;
     the header holds every field's offset, see ``core``); returns M and named views into it."""
     offsets, sizes = {}, {}
-    n = core.N_HEADER
+    fixed = dict(core.FIXED)
     for name in core.INT_FIELDS + core.FLOAT_FIELDS:
         size = max(np.asarray(fields[name]).size, 1)
-        offsets[name], sizes[name] = n, size
-        n += size
-    rv = n
-    n += n_streams * core.RING
+        if name in fixed:
+            if size > fixed[name]:
+                raise ValueError(f"fast engine: {name} needs {size} > {fixed[name]} entries "
+                                 "(limits.problems should have refused the scenario)")
+            offsets[name], sizes[name] = getattr(core, "A_" + name.upper()), size
+    rv = core.A_RV
+    n = rv + n_streams * core.RING
+    for name in core.INT_FIELDS + core.FLOAT_FIELDS:
+        if name not in fixed:
+            size = max(np.asarray(fields[name]).size, 1)
+            offsets[name], sizes[name] = n, size
+            n += size
     det_f = n
     n += det.f.size
     det_i = n
@@ -482,19 +490,25 @@ def pack(fields: dict, dims: dict, max_in: int, n_streams: int, det) -> tuple[np
             view[:arr.size] = arr.ravel()
         width = core.WIDTH.get(name)
         if width is not None:
-            width = max_in if width == "maxin" else width
+            width = core.MAX_IN if width == "maxin" else width
             view = view[:arr.size].reshape(-1, width)
         setattr(views, name, view)
     return M, views
 
 
 def _refill(state: np.ndarray, v: Views, streams: _Streams) -> None:
-    low = np.nonzero(v.r_fill - v.r_pos < BLOCK)[0]
+    """Top up every stream with room for two blocks or more, block by block (the SimPy
+    samplers' calls, in each stream's order: the same values, drawn a little earlier)."""
+    low = np.nonzero(v.r_fill - v.r_pos <= core.RING - 2 * BLOCK)[0]
     for sid in low:
         fill = int(v.r_fill[sid])
-        at = fill % core.RING
-        v.RV[sid, at:at + BLOCK] = streams.fills[sid](BLOCK)
-        v.r_fill[sid] = fill + BLOCK
+        pos = int(v.r_pos[sid])
+        fills = streams.fills[sid]
+        while fill - pos <= core.RING - BLOCK:  # the next block overwrites only values read
+            at = fill % core.RING
+            v.RV[sid, at:at + BLOCK] = fills(BLOCK)
+            fill += BLOCK
+        v.r_fill[sid] = fill
 
 
 def _drive(state: np.ndarray, v: Views, streams: _Streams, until: float) -> None:
