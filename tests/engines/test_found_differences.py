@@ -1,5 +1,5 @@
 """The differences between the engines the generated plants found (each the minimal plant
-hypothesis shrank it to; /work/notes/i9-mismatch-*.yaml at the time), fixed in the fast engine:
+hypothesis shrank it to), fixed in the fast engine:
 kept as plain regression tests, cheaper and more direct than waiting for hypothesis to draw
 them again."""
 

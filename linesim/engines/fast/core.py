@@ -49,8 +49,8 @@ Layout. The whole state is ONE int64 array ``M`` (floats are read through its fl
   tables, ...) and the bottleneck detector's two arrays, read through their header offsets,
   ``M[U(M[O_PE] + i)]``.
 
-A new field: add it to ``INT_FIELDS``/``FLOAT_FIELDS`` (``/work/notes/regen.py`` rewrites the
-``O_*`` block) and give it a value in ``build``; it is then a pool (``M[U(M[O_X] + i)]``). If it
+A new field: add it to ``INT_FIELDS``/``FLOAT_FIELDS`` and its ``O_*`` header slot to the block
+below them (the slots number the fields in order) and give it a value in ``build``; it is then a pool (``M[U(M[O_X] + i)]``). If it
 is per entity and read in the loop, add it to ``FIXED`` too and read it as ``M[U(A_X + i)]``.
 
 Indices are wrapped in ``U`` (uint64): numba applies Python's negative-index wraparound to
