@@ -157,7 +157,12 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
             engine=engine.engine, engine_note=engine.note)
 
     try:
-        prepare_engine(engine.engine, preparing)  # before the workers fork
+        try:
+            prepare_engine(engine.engine, preparing)  # before the workers fork
+        except engines.EngineUnsupported as exc:  # the fast engine does not compile here
+            if scenario.run.engine == "fast":
+                raise RunFailed(f"error {plan.source}: {exc}") from None
+            engine = engines.choice(scenario)  # SimPy, and the note says why
         results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
                                     progress=progress, into=ran)
         summary = summarize(scenario, results, cap)
@@ -319,7 +324,12 @@ def _experiment(points, folder: Path, definition: dict, base: Scenario, *, optio
     engine = sw.choose_engine(points)  # EngineUnsupported (exit 2) before the folder is touched
     with sw.opened(folder, definition, base, resume=resume, option=option,
                    extra_files=extra_files) as store:
-        prepare_engine(engine.engine, preparing)  # before the executor's workers start
+        try:
+            prepare_engine(engine.engine, preparing)  # before the executor's workers start
+        except engines.EngineUnsupported:  # the fast engine does not compile here
+            if any(s.run.engine == "fast" for _, s in points):
+                raise
+            engine = sw.choose_engine(points)  # SimPy, and the note says why
         outcome = sw.run_sweep(points, executor_, store, folder, definition=definition,
                                max_reps=max_reps, factors=factors, precision=precision,
                                progress=progress, manifest=manifest, engine=engine)

@@ -65,7 +65,7 @@ def fast_problems(scenario: Scenario) -> list[str]:
     reasons = list(fast.unsupported(scenario))
     if reasons:
         return reasons
-    problem = fast.numba_problem()
+    problem = fast.numba_problem() or fast.broken()
     return [problem] if problem else []
 
 
@@ -131,7 +131,10 @@ def prepare(engine: str) -> bool:
         return False
     from . import fast
 
-    return fast.prepare()
+    try:
+        return fast.prepare()
+    except fast.Unavailable as exc:  # from now on ``choice`` says so and picks SimPy
+        raise EngineUnsupported([str(exc)]) from None
 
 
 def run_window(scenario: Scenario, replication: int, *, trace: bool = False) -> Window:

@@ -106,3 +106,45 @@ def test_in_a_terminal_the_bar_says_it_too(tiny_yaml, tmp_path, slow_prepare, mo
     assert r.stderr.count(SAID) == 1
     assert "tiny: preparing the fast engine…" in r.stderr
     assert "fast engine is ready" not in r.stderr
+
+
+@pytest.fixture
+def broken_compiler(monkeypatch):
+    """The fast engine's compilation fails as an incompatible numba would (build.prepare raises);
+    the process-wide memory of that failure is cleared afterwards."""
+    from linesim.engines import fast
+    from linesim.engines.fast import build
+
+    def prepare():
+        raise RuntimeError("LLVM ERROR: an llvmlite this engine was not built for")
+
+    monkeypatch.setattr(build, "prepare", prepare)
+    fast._BROKEN.clear()
+    yield
+    fast._BROKEN.clear()
+
+
+def test_a_fast_engine_that_cannot_compile_leaves_auto_on_simpy(tiny_yaml, tmp_path,
+                                                                 broken_compiler):
+    """If the fast engine cannot be compiled on this machine, `auto` runs the replications on
+    SimPy and the run record says why (no traceback); asked for explicitly (`--engine fast`),
+    it is refused with that reason (exit 2 once known, exit 1 when it shows while preparing)."""
+    import json
+
+    r = _run(tiny_yaml, tmp_path)
+    assert r.exit_code == 0, r.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["engine"] == "simpy"
+    assert "cannot be compiled here" in summary["engine_note"]
+    assert "Traceback" not in r.output
+    # Asked for explicitly: refused by the pre-flight once the failure is known (exit 2), and
+    # a failed run (exit 1) when it shows only at compile time.
+    for known, status in ((True, 2), (False, 1)):
+        from linesim.engines import fast
+
+        if not known:
+            fast._BROKEN.clear()
+        r = invoke("run", tiny_yaml, "--out", tmp_path / f"run-{status}", "--jobs", "1",
+                   "--no-charts", "--engine", "fast")
+        assert r.exit_code == status, r.output
+        assert "cannot be compiled here" in r.stderr and "Traceback" not in r.output

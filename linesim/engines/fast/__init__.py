@@ -48,12 +48,32 @@ def numba_problem() -> Optional[str]:
     return None
 
 
+class Unavailable(RuntimeError):
+    """The fast engine cannot be compiled or loaded on this machine (an incompatible numba or
+    llvmlite, say): ``engines.prepare`` makes it EngineUnsupported, and ``auto`` runs SimPy."""
+
+
+_BROKEN: list[str] = []  # why compiling failed in this process (then it is not tried again)
+
+
+def broken() -> Optional[str]:
+    """Why the fast engine failed to compile in this process (None: it did not fail)."""
+    return _BROKEN[0] if _BROKEN else None
+
+
 def prepare() -> bool:
     """Compile (first run on this machine) or load the compiled functions; True if they were
-    compiled or loaded now, False if this process had them already."""
-    from . import build
+    compiled or loaded now, False if this process had them already. Unavailable if that fails."""
+    if _BROKEN:
+        raise Unavailable(_BROKEN[0])
+    try:
+        from . import build
 
-    return build.prepare()
+        return build.prepare()
+    except Exception as exc:  # noqa: BLE001 - whatever numba raises, SimPy can still run
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        _BROKEN.append(f"the fast engine cannot be compiled here ({type(exc).__name__}: {first})")
+        raise Unavailable(_BROKEN[0]) from exc
 
 
 def run_window(scenario: Scenario, replication: int) -> Window:
