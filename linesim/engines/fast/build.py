@@ -16,7 +16,6 @@ Refills: the core stops at an event boundary when a stream's ring holds less tha
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 

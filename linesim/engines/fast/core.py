@@ -82,6 +82,7 @@ from numba import njit
 # process-wide, read when a function is compiled (not when it is loaded from numba's cache).
 _llvm.set_option("linesim", "-inline-threshold=2000")
 
+from ...distributions import BLOCK  # the samplers' block: the rings refill in these
 from ...units import YEAR
 from .detector import DetectorState, report_close, report_open
 from .limits import MAX_EDGES, MAX_INPUTS, MAX_PROCESSES, MAX_STATIONS, MAX_STREAMS
@@ -660,9 +661,7 @@ IN_SINGLE, IN_UNLIMITED, IN_MERGE, IN_ASSEMBLY = range(4)
 # Failure kinds.
 F_NONE, F_OPERATING, F_SCHEDULED = 0, 1, 2
 
-UNLIMITED_FREE = math.inf
 
-BLOCK = 1024
 RING = 4 * BLOCK  # a power of two (index by mask)
 
 
@@ -1367,7 +1366,6 @@ def _wait(M, p, resume_pc, waiting_state):
 @njit(cache=True, _nrt=False, error_model="numpy")
 def _repair(M, p, now):
     """Down for one repair draw from now (the caller switched the state to DOWN)."""
-    F = M.view(np.float64)
     st = M[U(A_P_ST + p)]
     M[U(A_ST_FAILURES + st)] += 1
     r = draw(M, M[U(A_P_S_REPAIR + p)])
