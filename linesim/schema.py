@@ -59,6 +59,12 @@ _EXPONENT = r"(?:[eE][+-]?[0-9]+)?"
 _NONZERO = r"(?=[^eE]*[1-9])"  # a non-zero digit before any exponent: the value is not 0
 
 
+# A probability as text: a percentage from 0 to 100 ('0.5%', '100 %') or a number from 0 to 1.
+_PERCENT = r"(?:100(?:\.0*)?|[0-9]{1,2}(?:\.[0-9]*)?|\.[0-9]+)"
+_FRACTION = r"(?:1(?:\.0*)?|0+(?:\.[0-9]*)?|\.[0-9]+)"
+_PROBABILITY_PATTERN = (f"^{_SPACE}\\+?(?:{_PERCENT}{_SPACE}%|{_FRACTION}){_SPACE}$")
+
+
 def _duration_pattern(sign: str, nonzero: bool = False) -> str:
     return (f"^{_SPACE}{sign}{_NONZERO if nonzero else ''}{_MANTISSA}{_EXPONENT}{_SPACE}"
             f"{_unit_alternatives()}?{_SPACE}$")
@@ -88,8 +94,7 @@ QUANTITY_DEFS: dict[str, dict] = {
         "description": "A probability or fraction: a number in [0, 1], or a percentage string "
                        "such as '0.5%'.",
         "anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                  {"type": "string",
-                   "pattern": f"^{_SPACE}\\+?{_MANTISSA}{_EXPONENT}{_SPACE}%?{_SPACE}$"}],
+                  {"type": "string", "pattern": _PROBABILITY_PATTERN}],
     },
 }
 
