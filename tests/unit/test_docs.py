@@ -260,3 +260,48 @@ def test_an_unknown_input_form_is_an_error():
 
     with pytest.raises(schema.UnknownInputForm, match="as_list"):
         Model.model_json_schema(schema_generator=schema.SchemaGenerator)
+
+
+# -- the shipped files point at the docs -----------------------------------------------------------
+HEADER = re.compile(r"^# yaml-language-server: \$schema=(\S+)\n")
+
+
+@pytest.mark.parametrize("path", SHIPPED_SCENARIOS + SHIPPED_SWEEPS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shipped_files_name_their_schema_for_editors(path):
+    """The first line of every shipped scenario and sweep is the YAML language server's header,
+    naming the committed schema of its kind by a path relative to the file."""
+    match = HEADER.match(path.read_text(encoding="utf-8"))
+    assert match, f"{path.name}: no '# yaml-language-server: $schema=...' first line"
+    target = (path.parent / match.group(1)).resolve()
+    kind = "sweep" if path in SHIPPED_SWEEPS else "scenario"
+    assert target == (DOCS / schema.SCHEMA_FILES[kind]).resolve()
+
+
+def test_documents_cited_in_the_repository_exist():
+    """Every `docs/NAME` that a committed YAML or Markdown file cites is in docs/, and no
+    shipped file cites the steering side's copies (seed/, shared/)."""
+    texts = {p: p.read_text(encoding="utf-8") for p in
+             [*SHIPPED_SCENARIOS, *SHIPPED_SWEEPS, *DOCS.glob("*.md")]}
+    cited = set()
+    for path, text in texts.items():
+        cited |= set(re.findall(r"docs/([\w.-]+\.(?:md|json))", text))
+        assert not re.search(r"\bseed/|\bshared/", text), f"{path.name} cites a file outside the repository"
+    assert {"DOMAIN.md", "MODELLING.md"} <= cited
+    missing = sorted(name for name in cited if not (DOCS / name).is_file())
+    assert not missing, f"cited but not in docs/: {missing}"
+
+
+@pytest.mark.parametrize("name", ["SCENARIO_FORMAT.md", "MODELLING.md"])
+def test_scenarios_in_the_written_docs_are_valid(validators, tmp_path, name):
+    """Every whole scenario shown in a hand-written page (a YAML block with a name and
+    stations) passes the schema and loads."""
+    text = (DOCS / name).read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S)
+              if re.search(r"^name:", b, re.M) and re.search(r"^stations:", b, re.M)]
+    assert blocks
+    for i, block in enumerate(blocks):
+        data = yaml.safe_load(block)
+        assert _errors(validators["scenario"], data) == []
+        path = tmp_path / f"{i}.yaml"
+        path.write_text(block, encoding="utf-8")
+        load_scenario(path)
