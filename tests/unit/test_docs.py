@@ -47,7 +47,9 @@ def _errors(validator, data) -> list[str]:
 def test_committed_docs_are_what_the_models_give_now():
     """docs/FORMAT.md and the two schemas equal the generator's output (regenerate with
     `python -m linesim.docs_gen`)."""
-    assert docs_gen.stale(DOCS) == []
+    stale = [p.name for p in docs_gen.stale(DOCS)]
+    assert not stale, (f"out of date: {', '.join(stale)}; regenerate with `python -m linesim.docs_gen` "
+                       "(a model changed, or pydantic writes its schemas differently) and commit")
 
 
 def test_a_changed_description_makes_the_docs_stale(tmp_path, monkeypatch):
