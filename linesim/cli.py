@@ -102,6 +102,33 @@ def validate(scenarios: tuple[Path, ...], engine) -> None:
 
 
 @main.command()
+@click.argument("kind", type=click.Choice(["scenario", "sweep"]), default="scenario")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write it to FILE instead of printing it.")
+@click.option("--markdown", is_flag=True,
+              help="The format reference (docs/FORMAT.md, scenario and sweep files) instead.")
+def schema(kind: str, out, markdown: bool) -> None:
+    """Print the JSON Schema of scenario (default) or sweep files, for editors and validators.
+
+    In a YAML file, `# yaml-language-server: $schema=PATH` on the first line makes editors with
+    the YAML language server complete keys and flag mistakes as you type.
+    """
+    from . import docs_gen
+    from .schema import schema_text, write_file
+
+    text = docs_gen.format_markdown() if markdown else schema_text(kind)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_file(out, text)
+    except OSError as exc:
+        _say(Console(stderr=True), f"error {out}: cannot write: {exc.strerror or exc}")
+        sys.exit(EXIT_BAD_INPUT)
+    _say(Console(stderr=True), f"wrote {out}")
+
+
+@main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder (one scenario only).")
 @click.option("--results-dir", type=click.Path(path_type=Path), default=Path("results"),
