@@ -10,21 +10,18 @@ from pathlib import Path
 
 import pytest
 
-# Three exponential stations with a failure and a target, a short horizon: well under a second
-# a replication on either engine.
+# Three stations (one named in Chinese: names work everywhere), one with failures, a target and
+# a short horizon: well under a second a replication on either engine.
 TINY = textwrap.dedent("""
     name: tiny-api
-    unit: part
+    unit: 套
     stations:
-      - name: A
-        cycle_time: {dist: exponential, mean: 40 s}
-        buffer_after: 2
-      - name: B
-        cycle_time: {dist: exponential, mean: 38 s}
+      - {name: A, cycle_time: {dist: exponential, mean: 40 s}, buffer_after: 2}
+      - name: 发泡
+        cycle_time: {dist: lognormal, mean: 38 s, cv: 0.3}
         failures: {mtbf: 2 h, mttr: 5 min}
         buffer_after: 1
-      - name: C
-        cycle_time: {dist: exponential, mean: 36 s}
+      - {name: C, cycle_time: {dist: exponential, mean: 36 s}}
     run: {warmup: 1 h, horizon: 2 d, replications: 2, seed: 7}
     target: {annual_output: 600000, confidence: 0.9}
     """).lstrip()

@@ -34,13 +34,13 @@ def test_load_applies_overrides_by_dotted_key(scenario_file):
     """Overrides address keys as --set does (list items by name or index) and are validated
     (durations parsed), as a mapping or as (key, value) pairs."""
     sc = linesim.load(scenario_file, {"run.replications": 5,
-                                      "stations.B.cycle_time.mean": "30 s",
+                                      "stations.发泡.cycle_time.mean": "30 s",
                                       "stations.2.servers": 2})
     assert isinstance(sc, linesim.Scenario)
     assert sc.run.replications == 5
     assert sc.stations[1].cycle_time.mean == 30.0
     assert sc.stations[2].servers == 2
-    same = linesim.load(scenario_file, [("run.replications", 5), ("stations.B.cycle_time.mean",
+    same = linesim.load(scenario_file, [("run.replications", 5), ("stations.发泡.cycle_time.mean",
                                                                   "30 s"), ("stations.2.servers", 2)])
     assert same == sc
 
@@ -48,7 +48,7 @@ def test_load_applies_overrides_by_dotted_key(scenario_file):
 def test_load_error_names_the_key_as_the_cli_does(scenario_file):
     """A bad override raises ScenarioError naming the file and the key path, with the CLI's
     message (said to come from the call, not the command line), not a pydantic traceback."""
-    bad = {"run.replications": 0, "stations.B.servers": "two"}
+    bad = {"run.replications": 0, "stations.发泡.servers": "two"}
     with pytest.raises(linesim.ScenarioError) as caught:
         linesim.load(scenario_file, bad)
     exc = caught.value
@@ -72,17 +72,17 @@ def test_load_error_for_a_missing_item(scenario_file):
 # -- changes ----------------------------------------------------------------------------------
 def test_change_gives_a_new_validated_scenario(scenario_file):
     sc = linesim.load(scenario_file)
-    new = linesim.change(sc, {"stations.B.servers": 2, "run.horizon": "3 d"})
+    new = linesim.change(sc, {"stations.发泡.servers": 2, "run.horizon": "3 d"})
     assert new.stations[1].servers == 2 and new.run.horizon == 3 * 86400.0
     assert sc.stations[1].servers == 1 and sc.run.horizon == 2 * 86400.0  # the old one as it was
     assert new.stations[0] == sc.stations[0]
 
 
 @pytest.mark.parametrize("changes, path, words", [
-    ({"stations.B.servers": 0}, "stations[1].servers", "greater than or equal to 1"),
-    ({"stations.B.cycle_time.mean": "-3 s"}, "stations[1].cycle_time", "duration"),
+    ({"stations.发泡.servers": 0}, "stations[1].servers", "greater than or equal to 1"),
+    ({"stations.发泡.cycle_time.mean": "-3 s"}, "stations[1].cycle_time", "duration"),
     ({"run.horizon": "soon"}, "run.horizon", "expected a duration"),
-    ({"stations.B.colour": "red"}, "stations[1].colour", "unknown key"),
+    ({"stations.发泡.colour": "red"}, "stations[1].colour", "unknown key"),
     ({"stations.Z.servers": 2}, "stations.Z.servers", "no item 'Z'"),
 ])
 def test_an_invalid_change_raises_with_its_key(scenario_file, changes, path, words):
@@ -127,12 +127,12 @@ def test_summary_is_typed(result):
     assert s.throughput_per_hour.low < s.throughput_per_hour.mean < s.throughput_per_hour.high
     assert s.target.annual_output == 600000 and 0 <= s.probability <= 1
     assert s.target_met == (s.target.probability >= s.target.confidence)
-    assert s.bottleneck in {"A", "B", "C"}
-    assert set(s.bottleneck_shares) == {"A", "B", "C"}
+    assert s.bottleneck in {"A", "发泡", "C"}
+    assert set(s.bottleneck_shares) == {"A", "发泡", "C"}
     assert s.bottleneck_shares[s.bottleneck] == max(s.bottleneck_shares.values())
     assert (s.replications, s.horizon_s, s.warmup_s, s.seed) == (REPLICATIONS, 86400.0, 3600.0, 7)
     assert s.engine in ("simpy", "fast") and s.verdict == str(s)
-    assert s.capacity.limiting_station in {"A", "B", "C"} and s.capacity.ceiling_per_hour > 0
+    assert s.capacity.limiting_station in {"A", "发泡", "C"} and s.capacity.ceiling_per_hour > 0
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.verdict = "yes"  # type: ignore[misc]
     with pytest.raises(TypeError):
@@ -254,12 +254,12 @@ def test_report_writes_the_folder_then_the_report(result, tmp_path, monkeypatch)
 def test_sweep_equals_the_cli_sweep(scenario_file, tmp_path):
     """A sweep from Python writes the tables `linesim sweep --vary` writes, byte for byte, and
     returns them as DataFrames."""
-    sw = linesim.sweep(scenario_file, {"stations.B.buffer_after": [0, 3]},
+    sw = linesim.sweep(scenario_file, {"stations.发泡.buffer_after": [0, 3]},
                        folder=tmp_path / "api", replications=2, horizon=HORIZON)
-    assert list(sw.points["label"]) == ["base", "stations.B.buffer_after=0",
-                                        "stations.B.buffer_after=3"]
+    assert list(sw.points["label"]) == ["base", "stations.发泡.buffer_after=0",
+                                        "stations.发泡.buffer_after=3"]
     assert len(sw.replications) == 3 * 2 and len(sw.stations) == 3 * 2 * 3
-    done = linesim_cli("sweep", scenario_file, "--vary", "stations.B.buffer_after=0,3", "-n", 2,
+    done = linesim_cli("sweep", scenario_file, "--vary", "stations.发泡.buffer_after=0,3", "-n", 2,
                        "--horizon", HORIZON, "--out", tmp_path / "cli", "--no-charts")
     assert done.returncode == 0, done.stderr
     for name in ("points.csv", "replications.csv"):
@@ -271,13 +271,13 @@ def test_sweep_equals_the_cli_sweep(scenario_file, tmp_path):
 def test_sweep_of_a_changed_scenario_and_its_errors(scenario_file, tmp_path):
     """A Scenario (changed in Python) can be swept; a bad factor names 'vary' and its key."""
     sc = linesim.change(linesim.load(scenario_file), {"run.horizon": HORIZON})
-    sw = linesim.sweep(sc, {"stations.B.servers": "1,2"}, folder=tmp_path / "s",
+    sw = linesim.sweep(sc, {"stations.发泡.servers": "1,2"}, folder=tmp_path / "s",
                        replications=1, charts=False)
     assert len(sw.points) == 2
     with pytest.raises(linesim.ScenarioError) as caught:
-        linesim.sweep(sc, {"stations.B.colour": [1, 2]}, folder=tmp_path / "bad")
+        linesim.sweep(sc, {"stations.发泡.colour": [1, 2]}, folder=tmp_path / "bad")
     (problem,) = caught.value.problems
-    assert (problem.file, problem.path) == ("vary", "stations.B.colour")
+    assert (problem.file, problem.path) == ("vary", "stations.发泡.colour")
     with pytest.raises(linesim.ScenarioError, match="did you mean 'grid'"):
-        linesim.sweep(sc, {"stations.B.servers": [1, 2]}, design="gird", folder=tmp_path / "bad")
+        linesim.sweep(sc, {"stations.发泡.servers": [1, 2]}, design="gird", folder=tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
