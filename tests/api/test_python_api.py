@@ -182,10 +182,13 @@ def test_table_registry(result):
 
 
 def test_run_takes_a_scenario_or_a_path(scenario_file, result):
-    """run(Scenario) and run(path) with the same options give the same replications."""
+    """run(Scenario) and run(path) with the same options give the same replications, on one
+    process or two."""
     sc = linesim.load(scenario_file, {"run.horizon": HORIZON})
     again = linesim.run(sc, replications=REPLICATIONS)
     pd.testing.assert_frame_equal(again.replications, result.replications)
+    two = linesim.run(sc, replications=REPLICATIONS, jobs=2)  # worker processes when asked
+    pd.testing.assert_frame_equal(two.stations, result.stations)
     with pytest.raises(TypeError):
         linesim.run(42)
     with pytest.raises(ValueError, match="jobs"):
