@@ -41,6 +41,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import time
 import warnings
 import weakref
@@ -478,6 +479,14 @@ def _preflight(scenario: Scenario, origin: _Origin, jobs: int, force: bool,
         _warn(f"{scenario.name}: {line}")
 
 
+def _preparing(busy: bool) -> None:
+    """Said on stderr when making the fast engine ready takes a while (the first run on a
+    machine compiles it), as ``linesim run`` says it."""
+    if busy:
+        print("linesim: preparing the fast engine (compiled once per machine, about 30 s the "
+              "first time)…", file=sys.stderr, flush=True)
+
+
 def _command(name: str, source: str, options: Mapping[str, Any]) -> tuple[str, ...]:
     return (f"linesim.{name}", source, *(f"{k}={v}" for k, v in options.items() if v is not None))
 
@@ -505,7 +514,7 @@ def run(scenario: Union[Scenario, str, os.PathLike], replications: Optional[int]
     _preflight(chosen, origin, n_jobs, force)
     started, t0 = _now(), time.perf_counter()
     cap = capacity_check(chosen)
-    ready = api.ready_engine(chosen, engines.choice(chosen), None, origin.source)
+    ready = api.ready_engine(chosen, engines.choice(chosen), _preparing, origin.source)
     results = api.run_until_precise(engines.pinned(chosen, ready.engine), n_jobs,
                                     progress=progress)
     summary = api.run_summary(chosen, results, cap, ready)
