@@ -157,30 +157,12 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
             engine=engine.engine, engine_note=engine.note)
 
     try:
-        try:
-            prepare_engine(engine.engine, preparing)  # before the workers fork
-        except engines.EngineUnsupported as exc:  # the fast engine does not compile here
-            if scenario.run.engine == "fast":
-                raise RunFailed(f"error {plan.source}: {exc}") from None
-            engine = engines.choice(scenario)  # SimPy, and the note says why
+        engine = ready_engine(scenario, engine, preparing, plan.source)
         results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
                                     progress=progress, into=ran)
-        summary = summarize(scenario, results, cap)
-        summary["engine"], summary["engine_note"] = engine.engine, engine.note
-        if scenario.run.precision is not None:
-            summary["precision"] = precision_summary(scenario, results)
-        try:
-            write_run(folder.work, scenario, results, summary)
-            if charts:
-                _write_charts(folder.work, summary, replications_table(results), notice)
-            manifest("ok", None)(folder.work)
-            folder.commit()
-        except OSError as exc:
-            full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
-            raise OutputError(f"error {folder.path}: cannot write the run folder: "
-                              f"{exc.strerror or exc}; the previous folder is as it was; "
-                              + ("free some space or " if full else "")
-                              + f"choose another folder with {folder.option}") from None
+        summary = run_summary(scenario, results, cap, engine)
+        write_folder(folder, scenario, results, summary, manifest("ok", None), charts=charts,
+                     notice=notice)
     except KeyboardInterrupt as exc:
         folder.abort(manifest("interrupted", f"interrupted by {signal_name(exc)}"))
         raise
@@ -196,6 +178,52 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         folder.abort(manifest("failed", f"{type(exc).__name__}: {exc}"))
         raise
     return summary
+
+
+def ready_engine(scenario: Scenario, engine: "engines.Choice",
+                 preparing: Optional[Callable[[bool], None]] = None,
+                 source: object = "") -> "engines.Choice":
+    """``engine`` made ready in this process (``prepare_engine``, before any worker forks); when
+    the fast engine does not compile here: SimPy with a note saying why, or RunFailed naming
+    ``source`` if the scenario asks for ``engine: fast``."""
+    try:
+        prepare_engine(engine.engine, preparing)
+    except engines.EngineUnsupported as exc:  # the fast engine does not compile here
+        if scenario.run.engine == "fast":
+            raise RunFailed(f"error {source}: {exc}") from None
+        return engines.choice(scenario)  # SimPy, and the note says why
+    return engine
+
+
+def run_summary(scenario: Scenario, results: list[RunResult], cap: CapacityCheck,
+                engine: "engines.Choice") -> dict:
+    """The run's summary (``estimate.summarize``), with the engine that ran and why, and with
+    ``run.precision`` the precision reached (``precision_summary``)."""
+    summary = summarize(scenario, results, cap)
+    summary["engine"], summary["engine_note"] = engine.engine, engine.note
+    if scenario.run.precision is not None:
+        summary["precision"] = precision_summary(scenario, results)
+    return summary
+
+
+def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult], summary: dict,
+                 manifest: Callable[[Path], None], *, charts: bool = True,
+                 notice: Optional[Callable[[str], None]] = None) -> None:
+    """A finished run's folder written into the prepared ``folder``'s temporary sibling (tables,
+    charts, ``manifest(where)`` last) and swapped in whole; a failure to write is OutputError.
+    The one writer of run folders: ``linesim run`` and the Python API's ``Result.write``."""
+    try:
+        write_run(folder.work, scenario, results, summary)
+        if charts:
+            _write_charts(folder.work, summary, replications_table(results), notice)
+        manifest(folder.work)
+        folder.commit()
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        raise OutputError(f"error {folder.path}: cannot write the run folder: "
+                          f"{exc.strerror or exc}; the previous folder is as it was; "
+                          + ("free some space or " if full else "")
+                          + f"choose another folder with {folder.option}") from None
 
 
 def run_until_precise(scenario: Scenario, jobs: Optional[int] = None,
@@ -355,9 +383,11 @@ def sweep_meta(plan) -> dict:
 
 def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor_, charts: bool,
                       export: Optional[str], source: str, progress=None,
-                      notice=None, preparing=None) -> ExperimentOutcome:
+                      notice=None, preparing=None,
+                      command: Optional[list[str]] = None) -> ExperimentOutcome:
     """A planned sweep (``points.plan_sweep``) run into ``folder``: store, tables, charts
-    (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for."""
+    (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for.
+    ``command``: what the manifest records as the command (default: this process's)."""
     import pandas as pd
 
     from . import sweeps
@@ -370,7 +400,9 @@ def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor
         list(plan.points), folder, spec.resolved(sweep), sweep.base, option=option, resume=resume,
         executor_=executor_, max_reps=sweep.max_replications, factors=sweep.factors,
         precision=sweep.precision, progress=progress,
-        manifest={"name": sweep.name, "source": source}, extra_files=CHART_FILES,
+        manifest={"name": sweep.name, "source": source,
+                  **({"command": list(command)} if command is not None else {})},
+        extra_files=CHART_FILES,
         preparing=preparing)
     for line in notices:
         if notice:

@@ -457,22 +457,12 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
 
 def _with_run(loaded, run: dict):
     """A loaded sweep file with command-line run options (they win over the file's run block)."""
-    from .experiments.spec import SweepRun, apply_run
+    from .experiments.spec import with_run
 
-    spec = loaded.spec
-    merged = {**spec.run.model_dump(mode="json", exclude_none=True), **run}
     try:
-        new_run = SweepRun.model_validate(merged)
-    except Exception as exc:  # noqa: BLE001 - pydantic ValidationError: bad option values
-        raise click.BadParameter(str(exc).splitlines()[-1]) from None
-    spec = spec.model_copy(update={"run": new_run})
-    source = loaded.source
-    if hasattr(source, "overridden"):  # problems at these keys are the command line's
-        import dataclasses
-
-        source = dataclasses.replace(source, overridden=(*source.overridden,
-                                                         *(f"run.{k}" for k in run)))
-    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, source), source=source)
+        return with_run(loaded, run)
+    except ValueError as exc:  # bad option values
+        raise click.BadParameter(str(exc)) from None
 
 
 def _problems(err: Console, exc) -> None:

@@ -164,10 +164,12 @@ def output_size_estimate(scenario: Scenario) -> int:
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
                    started: str, finished: str, wall_s: float, jobs: int,
                    error: str | None = None, replications_run: int | None = None,
-                   engine: str | None = None, engine_note: str | None = None) -> None:
+                   engine: str | None = None, engine_note: str | None = None,
+                   command: list[str] | None = None) -> None:
     """The manifest, written last: ``status`` is ok for a complete run folder, failed or
     interrupted for partial output kept aside; ``files`` lists what the folder holds;
-    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why."""
+    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why; ``command``
+    what made it (default: this process's command line, as ``linesim ARGS``)."""
     files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
                    | {MANIFEST})
     manifest = {
@@ -181,7 +183,7 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "jobs": jobs,
         # The arguments as typed, the program as "linesim" (not the path of this machine's
         # executable or of linesim/__main__.py: a manifest must stay portable).
-        "command": ["linesim", *sys.argv[1:]],
+        "command": list(command) if command is not None else ["linesim", *sys.argv[1:]],
         "started": started,
         "finished": finished,
         "wall_s": round(wall_s, 3),

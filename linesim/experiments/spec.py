@@ -929,7 +929,22 @@ def spec_from_vary(scenario_path: str | Path, vary: list[str], design: Any = "gr
         problems.append(Problem("--vary", "", None, "give at least one --vary KEY=VALUES"))
     if problems:
         raise ScenarioError(problems)
-    data = {"base": str(scenario_path), "parameters": params, "design": design,
+    return spec_from_parameters(scenario_path, params, design, name=name, run=run,
+                                target=target, overrides=overrides, source=cli)
+
+
+def spec_from_parameters(base: str | Path | Scenario, parameters: list[dict], design: Any = "grid",
+                         *, name: Optional[str] = None, run: Optional[dict] = None,
+                         target: Optional[dict] = None, overrides: Iterable[tuple[str, Any]] = (),
+                         source: Optional[CommandLine] = None) -> LoadedSweep:
+    """The sweep of ``parameters`` (mappings as a sweep file's ``parameters`` list them) over
+    ``base``: a scenario file (``overrides`` applied to it), or a Scenario already made (the
+    Python API). ``design``, ``name``, ``run`` and ``target`` as for ``spec_from_vary``;
+    problems are placed by ``source`` (default: the parameters as ``--vary`` options)."""
+    cli = source if source is not None else CommandLine(
+        [f"{p.get('key') or ','.join(p.get('keys') or ())}=" for p in parameters])
+    data = {"base": base.name if isinstance(base, Scenario) else str(base),
+            "parameters": parameters, "design": design,
             "run": {k: v for k, v in (run or {}).items() if v is not None}}
     if name is not None:
         data["name"] = name
@@ -940,12 +955,31 @@ def spec_from_vary(scenario_path: str | Path, vary: list[str], design: Any = "gr
     except ValidationError as exc:
         found = problems_from(exc, "--vary", None, SweepSpec, tags=SWEEP_TAGS)
         raise ScenarioError([cli.remap(p) for p in found]) from None
-    base, _ = load_scenario_source(scenario_path, overrides)
+    scenario = base if isinstance(base, Scenario) else load_scenario_source(base, overrides)[0]
     if spec.name is None:
-        spec = spec.model_copy(update={"name": _sweep_name(base.name)})
-    base = apply_run(base, spec, cli)
-    factors = make_factors(spec, base, cli)
-    return LoadedSweep(_complete(spec, factors), base, factors, cli)
+        spec = spec.model_copy(update={"name": _sweep_name(scenario.name)})
+    scenario = apply_run(scenario, spec, cli)
+    factors = make_factors(spec, scenario, cli)
+    return LoadedSweep(_complete(spec, factors), scenario, factors, cli)
+
+
+def with_run(loaded: LoadedSweep, run: dict) -> LoadedSweep:
+    """A loaded sweep file with run options given beside it (``linesim sweep FILE -n 5``, the
+    Python API): they win over the file's run block. Raises ValueError for a bad value."""
+    import dataclasses
+
+    spec = loaded.spec
+    merged = {**spec.run.model_dump(mode="json", exclude_none=True), **run}
+    try:
+        new_run = SweepRun.model_validate(merged)
+    except ValidationError as exc:  # bad option values
+        raise ValueError(str(exc).splitlines()[-1]) from None
+    spec = spec.model_copy(update={"run": new_run})
+    source = loaded.source
+    if hasattr(source, "overridden"):  # problems at these keys are the command line's
+        source = dataclasses.replace(source, overridden=(*source.overridden,
+                                                         *(f"run.{k}" for k in run)))
+    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, source), source=source)
 
 
 def _sweep_name(scenario_name: str) -> str:
