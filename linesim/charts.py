@@ -2,12 +2,61 @@
 
 Stage: results (tables, summary) ─► **charts** ─► report / run folder.
 
-* ``station_states.png``: stacked bars of each station's state shares (working, starved, blocked,
-  down, setup, off-shift), means over replications.
-* ``annual_output.png``: annual output of each replication, the mean with its 95% interval, the
-  target and the capacity ceiling under the calendar.
+What a production planner reads, one figure each (``write_charts`` writes those its tables
+allow; a chart whose table is absent is skipped):
 
-PNG metadata carries no version or date, so the same tables give the same bytes.
+* ``annual_output.png``: each replication's annual output as a dot on an axis zoomed to the
+  spread (``output_axis``), the mean and its 95% interval (figures rounded to two significant
+  digits of the interval's half-width, ``step_for``: nothing more precise than it is), the
+  target and the capacity arithmetic's ceiling — as lines when near, as labelled arrows at the
+  axis edge when taking them in would squeeze the spread (the range would be over 5× wider).
+* ``station_states.png``: each station's state shares in *production time*: off-shift left out
+  and the rest renormalised over scheduled time (``production_shares``: state / (1 − off_shift)).
+  ``station_states_calendar.png``: the same in calendar time after warm-up, off-shift included.
+* ``bottleneck_shares.png``: each station's share of scheduled time as the momentary bottleneck
+  (active-period method), mean with its 95% t-interval over replications (stations table).
+* ``oee.png``: an OEE-style breakdown per station after the ISO 22400-2 time model (below).
+* ``output_per_period.png``, ``wip.png`` (from ``periods.csv``), ``buffer_levels.png`` (from
+  ``buffer_periods.csv``), ``buffer_occupancy.png`` (from ``buffer_occupancy.csv``): output per
+  week/day/hour with the ceiling and the target's pace for each period's scheduled hours, WIP and
+  buffer levels over the run (mean over replications, min–max band), periods without scheduled
+  time and the warm-up shaded; time share at each buffer level, empty and full marked.
+
+**The bottleneck and its ties** (``bottleneck_ties``), marked in red on every station chart: the
+summary's ``bottleneck`` (largest mean share) and every station the replications cannot tell
+apart from it: the paired 95% interval of (its share − the bottleneck's), over replications run
+with common random numbers, contains 0. With one replication or the summary alone, only equal
+shares tie. (The summary's ``capacity.tied_with`` are ties of the *arithmetic* ceiling, a
+different question: not used here.)
+
+**OEE after ISO 22400-2**, from the state shares of calendar time after warm-up (means over
+replications; ``oee_factors``):
+
+* planned busy time = scheduled − starved − blocked = working + setup + down, where scheduled =
+  1 − off_shift. Off-shift (breaks, nights, days off, holidays) is outside the planned time, and
+  waiting for parts (starved) or for room downstream (blocked) is not counted against the
+  station: it is the line's loss, shown in the station states and the bottleneck shares.
+* availability A = working / planned busy time (= APT / PBT); losses: down (failures and their
+  repairs) and setup (changeovers), each as a share of planned busy time.
+* quality Q = the station's first-pass yield: 1 − scrap − rework fraction from the scenario
+  (``scenario.resolved.yaml``). The model draws scrap and rework part by part with these
+  probabilities, so the realised rate equals them up to sampling noise; the run's tables do not
+  count scrap per station. Without the scenario, quality is not shown. The quality loss drawn
+  is A × (1 − Q): working time spent on parts that were then scrapped or reworked.
+* performance is **not** shown: ISO 22400's performance is planned cycle time × parts made /
+  actual production time, and in the model a working server is processing a part at a cycle
+  time drawn from its distribution — there are no slow cycles or minor stops — so it is 100% by
+  construction (up to sampling noise), and the tables do not count parts per station to
+  measure it anyway. A × Q is therefore the OEE the model can show.
+
+Style: one for every run chart (``STYLE``): an 8-inch width as the sweep charts, titles at the
+left with the scenario's name, the basis of the figures under it ("10 replications of 365 d
+after a 8 h warm-up", "annualised from 2 d" for a short run), legends above the plot, station
+states in the colours of Plant Simulation (working green, setup blue, failed red, blocked
+yellow, waiting grey). Figure heights grow with the stations and buffers (a 40-station plant
+stays legible). PNG metadata carries no version or date (``save_png``), and nothing random is
+drawn (the strip's vertical offsets are a fixed sequence), so the same tables give the same
+bytes.
 
 Chinese (and other CJK) station names and units: matplotlib's default font (DejaVu Sans) has no
 CJK glyphs, so every figure is drawn with a font *family chain* — DejaVu Sans for Latin text,
@@ -217,7 +266,9 @@ def basis(summary: dict) -> str:
     if not _num(horizon):
         return reps
     observed = float(horizon)  # run.horizon is the observed time, after the warm-up
-    text = f"{reps} of {format_duration(observed)} after a {format_duration(float(warmup or 0))} warm-up"
+    text = f"{reps} of {format_duration(observed)}"
+    if _num(warmup) and float(warmup) > 0:
+        text += f" after a warm-up of {format_duration(float(warmup))}"
     if observed < 365 * DAY * 0.999:
         text += f"; annualised from {format_duration(observed)}"
     return text
