@@ -157,11 +157,11 @@ def write_run(folder: Path, scenario: Scenario, results: list[RunResult], summar
 
 def output_size_estimate(scenario: Scenario) -> int:
     """A generous estimate of a run folder's size in bytes: twice what the tables and charts
-    measure (a few hundred bytes a replication and station; nine charts of 40–100 KB, and some
-    10 KB a station more in each station and buffer chart), to refuse a run up front when the
-    disk clearly cannot hold it."""
+    measure (a few hundred bytes a replication and station; charts some 40 KB each and about
+    40 KB more per station over the station and buffer charts), to refuse a run up front when
+    the disk clearly cannot hold it."""
     n, stations = scenario.run.replications, len(scenario.stations)
-    return 2 * (1024 * 1024 + n * (200 + 150 * 2 * stations) + 60 * 1024 * stations)
+    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations) + 40 * 1024 * stations)
 
 
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
