@@ -90,7 +90,7 @@ from matplotlib import font_manager  # noqa: E402
 
 from .estimate import paired_difference, t_interval  # noqa: E402
 from .results import atomic_write  # noqa: E402
-from .units import DAY, HOUR, format_duration, plural  # noqa: E402
+from .units import DAY, format_duration, plural  # noqa: E402
 
 # Station states in the colours planners know from Plant Simulation: working green, setup blue,
 # failed red, blocked yellow, waiting grey; off-shift (unplanned time) pale.
@@ -385,6 +385,20 @@ def _mark_ties(ax, labels: Sequence[str], ties: Sequence[str]) -> None:
             tick.set_fontweight("bold")
 
 
+def _station_axis(ax, names: Sequence[str], ties: Sequence[str], *, decimals: int = 0,
+                  grid: bool = True) -> None:
+    """The y axis of a chart with one row per station (bottom-up: ``names`` reversed already),
+    every tied bottleneck marked; shares on the x axis as percentages."""
+    ax.set_yticks(np.arange(len(names)))
+    ax.set_yticklabels([_tie_label(n, ties) for n in names])
+    _mark_ties(ax, list(names), ties)
+    ax.tick_params(axis="y", length=0)
+    if grid:
+        ax.grid(axis="x")
+        ax.set_axisbelow(True)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=decimals))
+
+
 def _tie_note(ties: Sequence[str], stations: Optional[pd.DataFrame]) -> str:
     if len(ties) > 1:
         how = ("their paired 95% intervals" if stations is not None else "equal shares")
@@ -507,6 +521,8 @@ def annual_output_chart(summary: dict, replications: pd.DataFrame, path: Path) -
                         if reached is not None and values.size else ""))
     if not ci:
         notes.append("one replication: no interval")
+    elif ci[1] - ci[0] <= 0:
+        notes.append("no spread between the replications")
     elif values.size < 5:
         notes.append(f"only {values.size} replications: the interval is wide")
     _header(ax, summary, head, "; ".join(notes), handles, ncol=2)
@@ -533,7 +549,6 @@ def station_states_chart(summary: dict, path: Path, *, calendar: bool = False,
         xlabel = "share of scheduled time (off-shift left out)"
         what = "station states in production time"
     shares = shares.iloc[::-1].reset_index(drop=True)  # flow top-down
-    labels = [_tie_label(n, ties) for n in shares["name"]]
     y = np.arange(len(shares))
     fig, ax = plt.subplots(figsize=(WIDTH, _height(len(shares), 0.34, 1.9)))
     left = np.zeros(len(shares))
@@ -550,14 +565,10 @@ def station_states_chart(summary: dict, path: Path, *, calendar: bool = False,
     for yi, missing in enumerate(shares["working"].isna() if not calendar else []):
         if missing:
             ax.text(0.01, yi, "never scheduled", va="center", fontsize=7.5, color=GREY)
-    ax.set_yticks(y)
-    ax.set_yticklabels(labels)
-    _mark_ties(ax, list(shares["name"]), ties)
+    _station_axis(ax, shares["name"], ties, grid=False)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(shares) - 0.4)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(xlabel)
-    ax.tick_params(axis="y", length=0)
     handles, _ = ax.get_legend_handles_labels()
     _header(ax, summary, what, f"mean of {basis(summary)}", handles, ncol=3)
     note = _tie_note(ties, stations)
@@ -616,13 +627,7 @@ def bottleneck_chart(summary: dict, path: Path, stations: Optional[pd.DataFrame]
         ax.text((h if _num(h) else m) + top * 0.015, yi, _pct(m), va="center", fontsize=7.5,
                 color="#333333")
     ax.set_xlim(0, top * 1.15)
-    ax.set_yticks(y)
-    ax.set_yticklabels([_tie_label(n, ties) for n in shares["name"]])
-    _mark_ties(ax, list(shares["name"]), ties)
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="x")
-    ax.set_axisbelow(True)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    _station_axis(ax, shares["name"], ties)
     ax.set_xlabel("share of scheduled time as the bottleneck (momentary, active-period method)")
     ci_note = ("bars: 95% interval over replications" if has_ci.any()
                else "no interval (one replication or no per-replication table)")
@@ -697,13 +702,7 @@ def oee_chart(summary: dict, path: Path, yields: Optional[dict[str, float]] = No
     top = max(float(left.max()) if len(left) else 0.0, 0.001)
     ax.set_xlim(0, top * 1.08)
     ax.set_ylim(-0.6, len(f) - 0.4)
-    ax.set_yticks(y)
-    ax.set_yticklabels([_tie_label(n, ties) for n in f["name"]])
-    _mark_ties(ax, list(f["name"]), ties)
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="x")
-    ax.set_axisbelow(True)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1 if top < 0.05 else 0))
+    _station_axis(ax, f["name"], ties, decimals=1 if top < 0.05 else 0)
     ax.set_xlabel("share of planned busy time lost (planned busy time = scheduled − starved − blocked)")
     # The factors as a small table at the right edge, one row per station.
     columns = [("availability", "availability"), ("quality", "quality"),
