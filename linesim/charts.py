@@ -274,13 +274,20 @@ def basis(summary: dict) -> str:
     return text
 
 
+def _row_major(handles: list, ncol: int) -> list:
+    """Legend entries reordered so that they read row by row (matplotlib fills columns)."""
+    sizes = [len(part) for part in np.array_split(np.arange(len(handles)), ncol)]
+    return [handles[r * ncol + c] for c in range(ncol) for r in range(sizes[c])]
+
+
 def _header(ax, summary: dict, what: str, note: str = "", handles=None, ncol: int = 3) -> None:
     """Title (scenario: what), a grey note under it, then the legend in rows above the plot —
     all offset in points from the axes' top, so they sit alike whatever the figure's height."""
     y = 4.0
     if handles:
         rows = math.ceil(len(handles) / ncol)
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol,
+        ax.legend(handles=_row_major(list(handles), ncol), loc="lower left",
+                  bbox_to_anchor=(0.0, 1.0), ncol=ncol,
                   borderaxespad=0.3, handlelength=1.4, columnspacing=1.4, fontsize=8)
         y += 14.5 * rows + 4
     if note:
