@@ -88,7 +88,8 @@ import pandas as pd  # noqa: E402
 
 from matplotlib import font_manager  # noqa: E402
 
-from .estimate import paired_difference, t_interval  # noqa: E402
+from scipy.special import stdtrit  # noqa: E402
+
 from .results import atomic_write  # noqa: E402
 from .units import DAY, format_duration, plural  # noqa: E402
 
@@ -314,6 +315,20 @@ def _height(rows: int, per_row: float = 0.32, extra: float = 1.6) -> float:
     return extra + per_row * max(rows, 1)
 
 
+def interval95(values: Sequence[float]) -> tuple[float, float, float]:
+    """(mean, low, high): the Student-t 95% interval of the mean, as ``estimate.t_interval``
+    computes it (NaN bounds below two values). Not imported from there: estimate loads the
+    simulation's result types, and charts draw from tables alone."""
+    x = np.asarray(values, dtype=float)
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stdtrit(x.size - 1, 0.975)) * float(x.std(ddof=1)) / math.sqrt(x.size)
+    return mean, mean - half, mean + half
+
+
 # -- station tables --------------------------------------------------------------------------------
 STATE_NAMES_ALL = (*PRODUCTION_STATES, "off_shift")
 
@@ -373,8 +388,8 @@ def bottleneck_ties(summary: dict, stations: Optional[pd.DataFrame] = None) -> l
         elif wide is not None and name in wide:
             pair = wide[[top, name]].dropna()
             if len(pair) >= 2:
-                ci = paired_difference(pair[top], pair[name])["ci95"]
-                if ci is not None and ci[0] <= 0.0 <= ci[1]:
+                _, lo, hi = interval95(pair[name].to_numpy() - pair[top].to_numpy())
+                if lo <= 0.0 <= hi:
                     tied.add(name)
     return [n for n in names if n in tied]
 
@@ -603,10 +618,7 @@ def share_intervals(summary: dict, stations: Optional[pd.DataFrame],
                           errors="coerce").dropna()
         if x.empty:
             continue
-        interval = t_interval(x.to_numpy())
-        out.loc[i, "mean"] = interval["mean"]
-        if interval["ci95"]:
-            out.loc[i, "lo"], out.loc[i, "hi"] = interval["ci95"]
+        out.loc[i, "mean"], out.loc[i, "lo"], out.loc[i, "hi"] = interval95(x.to_numpy())
     return out
 
 

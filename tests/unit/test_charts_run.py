@@ -305,3 +305,14 @@ def test_large_plants_get_taller_figures(tmp_path, figures):
         if fig.axes and len(fig.axes[0].get_yticklabels()) == 40:
             assert fig.get_figheight() >= 40 * 0.3
     assert sum(1 for fig, _ in figures if len(fig.axes[0].get_yticklabels()) == 40) == 4
+
+
+def test_interval_is_the_estimates():
+    """The charts' t-interval is the one the summary states (estimate.t_interval)."""
+    from linesim.estimate import t_interval
+
+    x = [0.31, 0.29, 0.35, 0.30]
+    mean, lo, hi = charts.interval95(x)
+    ref = t_interval(x)
+    assert (mean, lo, hi) == pytest.approx((ref["mean"], *ref["ci95"]))
+    assert math.isnan(charts.interval95([0.3])[1])
