@@ -791,7 +791,7 @@ def _shade_warmup(ax, agg: pd.DataFrame, scale: float, label: bool = True) -> No
     if warm.empty:
         return
     a, b = float(warm["start_day"].min()) * scale, float(warm["end_day"].max()) * scale
-    ax.axvspan(a, b, color=WARMUP_COLOUR, lw=0, zorder=0)
+    ax.axvspan(a, b, color=WARMUP_COLOUR, alpha=0.8, lw=0, zorder=0)
     if label:
         ax.annotate("◀ warm-up (not counted)", xy=(b, 0.99), xycoords=ax.get_xaxis_transform(),
                     xytext=(3, 0), textcoords="offset points", ha="left", va="top", fontsize=7.5,
@@ -817,8 +817,8 @@ def output_per_period_chart(summary: dict, periods: pd.DataFrame, path: Path) ->
     name = _period_name(agg)
     unit = plural(summary.get("unit") or "unit")
     fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
-    _shade_warmup(ax, agg, scale)
     idle = _shade_no_shift(ax, agg, scale)
+    _shade_warmup(ax, agg, scale)
     x0, width = agg["start_day"] * scale, (agg["end_day"] - agg["start_day"]) * scale
     warm = agg["in_warmup"].to_numpy(dtype=bool)
     line = matplotlib.lines.Line2D
@@ -845,7 +845,7 @@ def output_per_period_chart(summary: dict, periods: pd.DataFrame, path: Path) ->
         handles.append(line([], [], label="target pace for the scheduled hours", **style))
     if idle:
         handles.append(matplotlib.patches.Patch(color=IDLE_COLOUR,
-                                                label="no scheduled time (shutdown, holidays)"))
+                                                label="no scheduled time (off shift, days off, holidays)"))
     ax.set_xlim(float(x0.min()) if len(agg) else 0, float(edges.max()) if len(edges) else 1)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(thousands())
@@ -874,8 +874,8 @@ def wip_chart(summary: dict, periods: pd.DataFrame, path: Path) -> Path:
     agg = period_means(periods, "wip_mean")
     scale, xlabel = _time_axis(agg)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
-    _shade_warmup(ax, agg, scale)
     _shade_no_shift(ax, agg, scale)
+    _shade_warmup(ax, agg, scale)
     n = int(agg["n"].max()) if len(agg) else 0
     _band_line(ax, agg, scale, BLUE, f"mean over replications{', band: min–max' if n > 1 else ''}")
     wip = summary.get("wip_mean")
