@@ -32,7 +32,8 @@ from .capacity import CapacityCheck
 from .estimate import summarize
 from .lifecycle import signal_name, termination_as_interrupt
 from . import replicate
-from .results import output_size_estimate, replications_table, write_manifest, write_run
+from .results import (output_size_estimate, replications_table, stations_table, write_manifest,
+                      write_run)
 from .runfolder import FolderRefused, RunFolder, same_folder_key
 from .scenario import Scenario
 from .simulate import RunResult
@@ -215,7 +216,8 @@ def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult]
     try:
         write_run(folder.work, scenario, results, summary)
         if charts:
-            _write_charts(folder.work, summary, replications_table(results), notice)
+            _write_charts(folder.work, summary, replications_table(results), notice,
+                          stations=stations_table(results), scenario=scenario.resolved())
         manifest(folder.work)
         folder.commit()
     except OSError as exc:
@@ -271,10 +273,12 @@ def precision_summary(scenario: Scenario, results: list[RunResult]) -> dict:
     }
 
 
-def _write_charts(where: Path, summary: dict, replications, notice) -> None:
+def _write_charts(where: Path, summary: dict, replications, notice, **tables) -> None:
+    """The run's charts; ``tables``: the stations table and the series tables in memory, and the
+    resolved scenario (``charts.write_charts``)."""
     from .charts import write_charts
 
-    _chart_notices(lambda: write_charts(where, summary, replications), notice)
+    _chart_notices(lambda: write_charts(where, summary, replications, **tables), notice)
 
 
 def _kept(folder: RunFolder) -> str:

@@ -46,7 +46,9 @@ BUFFER_COLUMNS = ["replication", "after", "before", "kind", "capacity", "mean_le
 # Every file a run folder can hold (the manifest also lists the ones it holds).
 TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
                "scenario.resolved.yaml"]
-CHART_FILES = ["station_states.png", "annual_output.png"]
+CHART_FILES = ["station_states.png", "annual_output.png", "station_states_calendar.png",
+               "bottleneck_shares.png", "oee.png", "output_per_period.png", "wip.png",
+               "buffer_levels.png", "buffer_occupancy.png"]
 MANIFEST = "manifest.json"
 RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST]
 
@@ -155,10 +157,11 @@ def write_run(folder: Path, scenario: Scenario, results: list[RunResult], summar
 
 def output_size_estimate(scenario: Scenario) -> int:
     """A generous estimate of a run folder's size in bytes: twice what the tables and charts
-    measure (a few hundred bytes a replication and station, charts under 100 KB each), to refuse
-    a run up front when the disk clearly cannot hold it."""
+    measure (a few hundred bytes a replication and station; charts some 40 KB each and about
+    40 KB more per station over the station and buffer charts), to refuse a run up front when
+    the disk clearly cannot hold it."""
     n, stations = scenario.run.replications, len(scenario.stations)
-    return 2 * (256 * 1024 + n * (200 + 150 * 2 * stations) + 2048 * stations)
+    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations) + 40 * 1024 * stations)
 
 
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,

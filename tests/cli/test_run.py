@@ -15,7 +15,8 @@ from linesim.results import BUFFER_COLUMNS, REPLICATION_COLUMNS, STATION_COLUMNS
 from linesim.states import STATE_NAMES
 
 RUN_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
-             "scenario.resolved.yaml", "manifest.json", "station_states.png", "annual_output.png"]
+             "scenario.resolved.yaml", "manifest.json", "station_states.png", "annual_output.png",
+             "station_states_calendar.png", "bottleneck_shares.png", "oee.png"]
 STATE_KEYS = ["working", "starved", "blocked", "down", "off_shift"]
 
 
@@ -43,8 +44,8 @@ def test_run_exits_0_and_writes_every_file(run):
 
 
 def test_charts_are_png(run):
-    """The two charts are PNG images."""
-    for name in ("station_states.png", "annual_output.png"):
+    """The charts are PNG images."""
+    for name in [n for n in RUN_FILES if n.endswith(".png")]:
         assert (run.folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
