@@ -34,6 +34,11 @@ EXIT_BAD_INPUT = 2
 PREPARING = "preparing the fast engine (compiled once per machine, about 30 s the first time)…"
 PREPARING_SHORT = "preparing the fast engine…"
 
+# Where run and experiment folders go without --out: <working folder>/runs/<name>/, so a first
+# run of a shipped scenario never overwrites the committed results/ (regenerated on purpose by
+# results/regenerate.sh and sweeps/regenerate.sh, with --results-dir results).
+DEFAULT_RESULTS_DIR = Path("runs")
+
 ENGINE_HELP = ("Override run.engine: auto (the compiled engine where it supports every feature "
                "the scenario uses, SimPy otherwise), simpy (the reference) or fast.")
 
@@ -104,7 +109,7 @@ def validate(scenarios: tuple[Path, ...], engine) -> None:
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder (one scenario only).")
-@click.option("--results-dir", type=click.Path(path_type=Path), default=Path("results"),
+@click.option("--results-dir", type=click.Path(path_type=Path), default=DEFAULT_RESULTS_DIR,
               show_default=True, help="Root of run folders: <results-dir>/<scenario name>/.")
 @click.option("--replications", "-n", type=int, help="Override run.replications.")
 @click.option("--seed", type=int, help="Override run.seed.")
@@ -189,7 +194,7 @@ def _experiment_options(f):
     """Options every experiment command shares (output folder, executor, resume, charts)."""
     for option in reversed([
         click.option("--out", type=click.Path(path_type=Path), help="Experiment folder."),
-        click.option("--results-dir", type=click.Path(path_type=Path), default=Path("results"),
+        click.option("--results-dir", type=click.Path(path_type=Path), default=DEFAULT_RESULTS_DIR,
                      show_default=True, help="Root of folders: <results-dir>/<name>/."),
         click.option("--replications", "-n", type=int,
                      help="Replications per point (the maximum with --precision)."),

@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .capacity import CapacityCheck
+from .estimate import probability_text
 from .experiments.core import BASE
 from .experiments.labels import (axis_label, factor_columns, factor_meta, level_text, number,
                                  percent, signed, solve_view, target_of, with_base_values)
@@ -91,8 +92,13 @@ def summary_renderable(summary: dict) -> Group:
         key.add_row(plain(f"  of which {variant}"), _n(per_year), "")
     if summary.get("target"):
         t = summary["target"]
-        key.add_row("P(one year ≥ target)", f"{t['probability']:.3f}",
+        key.add_row("P(one year ≥ target)", probability_text(t["probability"]),
                     f"{t['replications_reaching']}/{summary['replications']} reps reached")
+    lost = summary.get("lost") or {}
+    if lost.get("per_year"):  # arrivals turned away by a full queue (when_full: lose)
+        share = lost.get("share_of_arrivals")
+        key.add_row("lost arrivals a year", _n(lost["per_year"]),
+                    f"{share:.1%} of arrivals" if share is not None else "")
     key.add_row("bottleneck (active-period)", plain(summary["bottleneck"] or "—"), "")
     key.add_row("WIP (mean)", _n(summary["wip_mean"], 1), "")
     lead = summary["lead_time_s"]["mean"]

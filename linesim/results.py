@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # tables only: no SimPy at run time for charts and reports
     from .simulate import RunResult
 
 REPLICATION_COLUMNS = [
-    "replication", "output", "scrapped", "throughput_per_h", "annual_output", "wip_mean",
+    "replication", "output", "scrapped", "lost", "throughput_per_h", "annual_output", "wip_mean",
     "lead_time_mean_s", "scheduled_s", "observed_s", "bottleneck",
 ]
 STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures",
@@ -101,7 +101,7 @@ def dumps_json(data: Any) -> str:
 
 def replications_table(results: list[RunResult]) -> pd.DataFrame:
     rows = [{
-        "replication": r.replication, "output": r.output, "scrapped": r.scrapped,
+        "replication": r.replication, "output": r.output, "scrapped": r.scrapped, "lost": r.lost,
         "throughput_per_h": r.throughput_per_h, "annual_output": r.annual_output,
         "wip_mean": r.wip_mean, "lead_time_mean_s": r.lead_time_mean_s,
         "scheduled_s": r.scheduled_s, "observed_s": r.observed_s, "bottleneck": r.bottleneck,
