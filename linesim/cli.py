@@ -22,10 +22,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .loader import ScenarioError, load_scenario_source, override_value
+from .progress import Ticker, minutes
 
 EXIT_BAD_INPUT = 2
 
@@ -159,16 +159,12 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                 con.print(capacity_panel(scenario.name, scenario.unit, cap))
                 for line in warnings:
                     _say(err, f"warning {scenario.name}: {line}")
-                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                              TimeElapsedColumn(), console=err, transient=True) as progress:
-                    described = f"{scenario.name}: replications"
-                    task = progress.add_task(described, total=scenario.run.replications)
+                with _Ticker(err, scenario.name, scenario.run.replications) as tick:
+                    preview = _Preview(tick, scenario, n_jobs)
                     summary = api.run_scenario(
-                        plan, n_jobs, cap, charts=not no_charts,
-                        progress=lambda _r: progress.advance(task),
+                        plan, n_jobs, cap, charts=not no_charts, progress=preview,
                         notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"),
-                        preparing=_Preparing(err, scenario.name, lambda text, d=described:
-                                             progress.update(task, description=text or d)))
+                        preparing=tick.preparing)
                 con.print(summary_renderable(summary))
                 con.print(plain(f"run folder: {plan.folder.path}"), soft_wrap=True)
                 summaries.append(summary)
@@ -250,65 +246,49 @@ class _Preparing:
             _say(self.err, f"{self.label}: {PREPARING}")
         elif not self.err.is_terminal:
             _say(self.err, f"{self.label}: the fast engine is ready "
-                           f"({_minutes(time.monotonic() - self.t0)})")
+                           f"({minutes(time.monotonic() - self.t0)})")
 
 
-class _Ticker:
-    """Progress of an experiment's replications: a bar with the time left in a terminal, a plain
-    line every ``every`` seconds otherwise (logs, CI, notebooks). ``preparing``: the line while
-    the fast engine compiles (``_Preparing``)."""
-
-    def __init__(self, err: Console, label: str, every: float = 10.0):
-        self.err, self.label, self.every = err, label, every
-        self.bar = None
-        self.task = None
-        self.t0 = None
-        self.last = 0.0
-
-    def __enter__(self):
-        import time
-
-        from rich.progress import TimeRemainingColumn
-
-        self.t0 = self.last = time.monotonic()
-        if self.err.is_terminal:
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                                console=self.err, transient=True)
-            self.bar.__enter__()
-            self.task = self.bar.add_task(self.label, total=None)
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+class _Ticker(Ticker):
+    """``progress.Ticker`` (a bar with the time left in a terminal, plain lines elsewhere) with
+    ``preparing``: the line while the fast engine compiles (``_Preparing``), after which the
+    time left is estimated from the replications' time only."""
 
     @property
     def preparing(self) -> "_Preparing":
-        import time
-
         def show(text):
-            if self.bar is not None:
-                self.bar.update(self.task, description=text or self.label)
-            if text is None:  # the time left is estimated from the replications' time only
-                self.t0 = self.last = time.monotonic()
+            self.describe(text)
+            if text is None:
+                self.restart_clock()
 
         return _Preparing(self.err, self.label, show)
 
-    def __call__(self, p) -> None:
-        import time
+    @property
+    def err(self) -> Console:
+        return self.console
 
-        if self.bar is not None:
-            self.bar.update(self.task, completed=p.done, total=p.total)
-            return
-        now = time.monotonic()
-        if now - self.last < self.every and p.done < p.total:
-            return
-        self.last = now
-        rate = (p.done - p.resumed) / (now - self.t0) if now > self.t0 else 0.0
-        left = f", about {_minutes((p.total - p.done) / rate)} left" if rate > 0 else ""
-        _say(self.err, f"{self.label}: {p.done}/{p.total} replications, "
-                       f"{_minutes(now - self.t0)} elapsed{left}")
+
+class _Preview:
+    """The progress callback of a run: counts each replication on the ticker and, once the first
+    batch has finished (``report.PREVIEW_MIN_REPLICATIONS`` or more), prints one labelled preview
+    of the annual output. It only reads the results: the run and its files are the same."""
+
+    def __init__(self, tick: Ticker, scenario, jobs: int):
+        from .report import PREVIEW_MIN_REPLICATIONS
+
+        self.tick, self.scenario = tick, scenario
+        total = scenario.run.replications
+        self.at = max(2, min(jobs, total)) if total >= PREVIEW_MIN_REPLICATIONS else None
+        self.annual: list[float] = []
+
+    def __call__(self, result) -> None:
+        self.tick.advance(result.replication)
+        self.annual.append(result.annual_output)
+        if self.at is not None and len(self.annual) == self.at < self.scenario.run.replications:
+            from .report import preview_text
+
+            self.tick.print(preview_text(self.annual, self.scenario.run.replications,
+                                         self.scenario.unit, self.scenario.run.horizon))
 
 
 def _experiment_preflight(base, points: int, jobs, force: bool, err: Console, place) -> None:
@@ -326,10 +306,6 @@ def _experiment_preflight(base, points: int, jobs, force: bool, err: Console, pl
         sys.exit(EXIT_BAD_INPUT)
     for line in result.warnings:
         _say(err, f"warning {base.name}: {line}")
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _experiment_errors(err: Console):

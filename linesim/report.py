@@ -23,12 +23,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .capacity import CapacityCheck
-from .estimate import probability_text
 from .experiments.core import BASE
 from .experiments.labels import (axis_label, factor_columns, factor_meta, level_text, number,
                                  percent, signed, solve_view, target_of, with_base_values)
 from .states import STATE_NAMES
-from .units import plural
+from .units import plural, probability_text, span_text
 
 
 def clean(text: object) -> str:
@@ -69,6 +68,33 @@ def capacity_panel(name: str, unit: str, cap: CapacityCheck) -> Panel:
     return Panel(Text("\n".join(clean(line) for line in lines)),
                  title=plain(f"{name}: capacity arithmetic (before simulating)"),
                  border_style="cyan")
+
+
+# A run of this many replications or more prints a preview once its first batch has finished.
+PREVIEW_MIN_REPLICATIONS = 6
+
+
+def _about(x: float) -> str:
+    """A figure rounded to 3 significant digits: a preview must not look precise."""
+    if x == 0 or not math.isfinite(x):
+        return _n(x)
+    digits = 2 - int(math.floor(math.log10(abs(x))))
+    return _n(round(x, digits) if digits < 0 else x, max(0, min(digits, 2)))
+
+
+def preview_text(annual: list[float], total: int, unit: str, horizon_s: float) -> str:
+    """The labelled first answer from the first replications of a run (``annual``: their annual
+    outputs, in the order they finished): a rounded mean and its wide interval."""
+    from .estimate import t_interval  # (estimate loads the model's result types)
+
+    iv = t_interval(annual)
+    short = horizon_s < 365 * 86400 - 1e-6
+    notes = [f"annualised from {span_text(horizon_s)}"] if short else []
+    if iv["ci95"]:
+        notes.append(f"95% CI {_about(iv['ci95'][0])}–{_about(iv['ci95'][1])}, wide")
+    notes.append("the full run continues")
+    return clean(f"Preview from {len(annual)} of {total} replications: about "
+                 f"{_about(iv['mean'])} {plural(unit)} a year ({'; '.join(notes)})")
 
 
 def summary_renderable(summary: dict) -> Group:

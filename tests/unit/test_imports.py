@@ -19,7 +19,7 @@ PKG = Path(linesim.__file__).parent
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "engines",
     "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
-    "runfolder", "experiments", "charts", "report",
+    "runfolder", "experiments", "charts", "report", "progress",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
