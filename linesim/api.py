@@ -22,7 +22,7 @@ import warnings
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -62,6 +62,9 @@ class Planned:
     source: Path
     scenario: Scenario
     folder: RunFolder
+    # Plausibility warnings placed in the file ({file, line, path, message}): kept in
+    # summary.json and the manifest as "warnings".
+    warnings: list = field(default_factory=list)
 
 
 def plan_runs(loaded: list[tuple[Path, Scenario]], out: Optional[Path],
@@ -154,7 +157,7 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
             where, scenario, source=str(plan.source), status=status, started=started,
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran),
-            engine=engine.engine, engine_note=engine.note)
+            engine=engine.engine, engine_note=engine.note, warnings=plan.warnings)
 
     try:
         try:
@@ -167,6 +170,7 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
                                     progress=progress, into=ran)
         summary = summarize(scenario, results, cap)
         summary["engine"], summary["engine_note"] = engine.engine, engine.note
+        summary["warnings"] = list(plan.warnings)
         if scenario.run.precision is not None:
             summary["precision"] = precision_summary(scenario, results)
         try:

@@ -97,13 +97,21 @@ def validate(scenarios: tuple[Path, ...], engine) -> None:
     err = Console(stderr=True)
     from .report import clean
 
+    from .capacity import capacity_check
+    from .report import capacity_panel
+
     sources: list = []
     loaded = _load_all(scenarios, _overrides(None, None, None, None, (), engine), err, sources)
     warned = _preflight(loaded, sources, None, False, err)
-    for (path, sc), warnings in zip(loaded, warned):
+    doubts = _plausibility(loaded, sources)
+    _, con = _consoles()
+    for (path, sc), warnings, doubtful in zip(loaded, warned, doubts):
         click.echo(clean(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)"))
+        con.print(capacity_panel(sc.name, sc.unit, capacity_check(sc)))
         for line in warnings:
             _say(err, f"warning {sc.name}: {line}")
+        for problem in doubtful:
+            _warn(err, problem)
 
 
 @main.command()
@@ -147,18 +155,23 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     from .results import dumps_json
 
     warned = _preflight(loaded, sources, jobs, force, err)  # every scenario, before any runs
+    doubts = _plausibility(loaded, sources)
     plans: list = []
     try:
         plans = api.plan_runs(loaded, out, results_dir)
         with api.termination_as_interrupt(), api.prepared(plans, notice=lambda s: _say(err, s)):
             summaries = []
-            for plan, warnings in zip(plans, warned):
+            for plan, warnings, doubtful in zip(plans, warned, doubts):
                 scenario = plan.scenario
                 n_jobs = jobs or default_jobs(scenario.run.replications)
                 cap = capacity_check(scenario)
                 con.print(capacity_panel(scenario.name, scenario.unit, cap))
                 for line in warnings:
                     _say(err, f"warning {scenario.name}: {line}")
+                for problem in doubtful:
+                    _warn(err, problem)
+                plan.warnings = [{"file": p.file, "line": p.line, "path": p.path,
+                                  "message": p.message} for p in doubtful]
                 with _Ticker(err, scenario.name, scenario.run.replications) as tick:
                     preview = _Preview(tick, scenario, n_jobs)
                     summary = api.run_scenario(
@@ -553,6 +566,25 @@ def _say(err: Console, line: str) -> None:
     from .report import clean
 
     err.print(clean(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def _warn(err: Console, problem) -> None:
+    """A plausibility warning at its file, line and key path: 'warning' in yellow in a terminal."""
+    from rich.text import Text
+
+    from .report import clean
+
+    err.print(Text.assemble(("warning", "yellow"), " ", clean(problem)), highlight=False,
+              soft_wrap=True)
+
+
+def _plausibility(loaded, sources) -> list[list]:
+    """Each scenario's plausibility warnings (``plausibility.check``), placed in its file (a
+    loader Problem: file, line, key path, message). They never change the exit status."""
+    from .plausibility import check
+
+    return [[source.problem(d.loc, d.message) for d in check(scenario, source.unitless)]
+            for (_, scenario), source in zip(loaded, sources)]
 
 
 def _preflight(loaded, sources, jobs, force, err: Console) -> list[tuple[str, ...]]:

@@ -164,10 +164,12 @@ def output_size_estimate(scenario: Scenario) -> int:
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
                    started: str, finished: str, wall_s: float, jobs: int,
                    error: str | None = None, replications_run: int | None = None,
-                   engine: str | None = None, engine_note: str | None = None) -> None:
+                   engine: str | None = None, engine_note: str | None = None,
+                   warnings: list | None = None) -> None:
     """The manifest, written last: ``status`` is ok for a complete run folder, failed or
     interrupted for partial output kept aside; ``files`` lists what the folder holds;
-    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why."""
+    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why; ``warnings``
+    the scenario's plausibility warnings (file, line, key path, message)."""
     files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
                    | {MANIFEST})
     manifest = {
@@ -188,6 +190,7 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "versions": versions(),
         "platform": platform.platform(),
         "files": files,
+        "warnings": list(warnings or []),
     }
     if engine is not None:
         manifest["engine"], manifest["engine_note"] = engine, engine_note

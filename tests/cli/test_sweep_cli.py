@@ -295,12 +295,12 @@ def test_export_and_load(tmp_path, fmt):
 
 
 def test_plain_progress_lines_when_not_a_terminal(swept):
-    """With stderr a pipe (not a terminal) the sweep prints plain progress lines
-    '<name>: N/M replications, T elapsed' (no bar, no control characters) and its header."""
+    """With stderr a pipe (not a terminal) the sweep prints plain progress lines ending with
+    '<name>: N/M replications done in T' (no bar, no control characters) and its header."""
     _tmp, _path, _folder, proc = swept
     assert proc.returncode == 0, proc.stderr
     assert "sweep cyc: 3 points (point 0 the base)" in proc.stderr
-    assert re.search(r"^cyc: 12/12 replications, \d+ s elapsed", proc.stderr, re.M), proc.stderr
+    assert re.search(r"^cyc: 12/12 replications done in \d+ s$", proc.stderr, re.M), proc.stderr
     assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
 
 

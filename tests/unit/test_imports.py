@@ -18,7 +18,7 @@ PKG = Path(linesim.__file__).parent
 # Stages, lowest first: a module may import only modules strictly before it.
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "engines",
-    "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
+    "simulate", "lifecycle", "replicate", "capacity", "preflight", "plausibility", "estimate", "results",
     "runfolder", "experiments", "charts", "report", "progress",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
