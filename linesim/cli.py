@@ -291,7 +291,8 @@ class _Preview:
 
         self.tick, self.scenario = tick, scenario
         total = scenario.run.replications
-        self.at = max(2, min(jobs, total)) if total >= PREVIEW_MIN_REPLICATIONS else None
+        # the first batch (one replication per worker), at least 2 (an interval), at most half
+        self.at = max(2, min(jobs, total // 2)) if total >= PREVIEW_MIN_REPLICATIONS else None
         self.annual: list[float] = []
 
     def __call__(self, result) -> None:
