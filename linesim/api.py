@@ -22,10 +22,10 @@ import warnings
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
 
 from . import engines
 from .capacity import CapacityCheck
@@ -63,6 +63,9 @@ class Planned:
     source: Path
     scenario: Scenario
     folder: RunFolder
+    # Plausibility warnings placed in the file ({file, line, path, message}): kept in
+    # summary.json and the manifest as "warnings".
+    warnings: list = field(default_factory=list)
 
 
 def plan_runs(loaded: list[tuple[Path, Scenario]], out: Optional[Path],
@@ -155,13 +158,13 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
             where, scenario, source=str(plan.source), status=status, started=started,
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran),
-            engine=engine.engine, engine_note=engine.note)
+            engine=engine.engine, engine_note=engine.note, warnings=plan.warnings)
 
     try:
         engine = ready_engine(scenario, engine, preparing, plan.source)
         results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
                                     progress=progress, into=ran)
-        summary = run_summary(scenario, results, cap, engine)
+        summary = run_summary(scenario, results, cap, engine, plan.warnings)
         write_folder(folder, scenario, results, summary, manifest("ok", None), charts=charts,
                      notice=notice)
     except KeyboardInterrupt as exc:
@@ -197,11 +200,13 @@ def ready_engine(scenario: Scenario, engine: "engines.Choice",
 
 
 def run_summary(scenario: Scenario, results: list[RunResult], cap: CapacityCheck,
-                engine: "engines.Choice") -> dict:
-    """The run's summary (``estimate.summarize``), with the engine that ran and why, and with
-    ``run.precision`` the precision reached (``precision_summary``)."""
+                engine: "engines.Choice", plausible: Sequence = ()) -> dict:
+    """The run's summary (``estimate.summarize``), with the engine that ran and why, the
+    scenario's plausibility warnings, and with ``run.precision`` the precision reached
+    (``precision_summary``)."""
     summary = summarize(scenario, results, cap)
     summary["engine"], summary["engine_note"] = engine.engine, engine.note
+    summary["warnings"] = list(plausible)
     if scenario.run.precision is not None:
         summary["precision"] = precision_summary(scenario, results)
     return summary

@@ -609,6 +609,41 @@ class Source:
         return _from_override(Problem(self.file, path, line, message), list(self.overridden),
                               self.given)
 
+    def unitless(self, loc: tuple) -> Optional[bool]:
+        """Whether the duration at ``loc`` was written as a bare number, no unit (``mttr: 30``,
+        ``{dist: exponential, mean: 30}``, ``"30"``): True if any of its durations was; None
+        where the file does not say (no such key, a value given on the command line)."""
+        path, _ = _walk(self.node, tuple(loc))
+        if any(path == o or path.startswith((o + ".", o + "[")) or o.startswith((path + ".", path + "["))
+               for o in self.overridden):
+            return None
+        node = self.node
+        for part in loc:
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                node = next((v for k, v in node.value if k.value == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                    and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return None
+        if node is None:
+            return None
+        if isinstance(node, yaml.MappingNode):
+            scalars = []
+            for key, value in node.value:
+                if key.value in _DURATION_KEYS and isinstance(value, yaml.ScalarNode):
+                    scalars.append(value)
+                elif key.value == "values" and isinstance(value, yaml.SequenceNode):
+                    scalars.extend(v for v in value.value if isinstance(v, yaml.ScalarNode))
+        else:
+            scalars = [node] if isinstance(node, yaml.ScalarNode) else []
+        return any(_BARE_NUMBER.fullmatch(v.value.strip()) for v in scalars)
+
+
+# The keys of a distribution that hold durations (``cv`` is a ratio), and a number with no unit.
+_DURATION_KEYS = frozenset({"value", "mean", "sd", "min", "mode", "max"})
+_BARE_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
 
 def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -> Scenario:
     """Read, check and validate a scenario file; raise ScenarioError listing every problem."""

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # tables only: no SimPy at run time for charts and reports
     from .simulate import RunResult
 
 REPLICATION_COLUMNS = [
-    "replication", "output", "scrapped", "throughput_per_h", "annual_output", "wip_mean",
+    "replication", "output", "scrapped", "lost", "throughput_per_h", "annual_output", "wip_mean",
     "lead_time_mean_s", "scheduled_s", "observed_s", "bottleneck",
 ]
 STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures",
@@ -103,7 +103,7 @@ def dumps_json(data: Any) -> str:
 
 def replications_table(results: list[RunResult]) -> pd.DataFrame:
     rows = [{
-        "replication": r.replication, "output": r.output, "scrapped": r.scrapped,
+        "replication": r.replication, "output": r.output, "scrapped": r.scrapped, "lost": r.lost,
         "throughput_per_h": r.throughput_per_h, "annual_output": r.annual_output,
         "wip_mean": r.wip_mean, "lead_time_mean_s": r.lead_time_mean_s,
         "scheduled_s": r.scheduled_s, "observed_s": r.observed_s, "bottleneck": r.bottleneck,
@@ -168,11 +168,12 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
                    started: str, finished: str, wall_s: float, jobs: int,
                    error: str | None = None, replications_run: int | None = None,
                    engine: str | None = None, engine_note: str | None = None,
-                   command: list[str] | None = None) -> None:
+                   command: list[str] | None = None, warnings: list | None = None) -> None:
     """The manifest, written last: ``status`` is ok for a complete run folder, failed or
     interrupted for partial output kept aside; ``files`` lists what the folder holds;
     ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why; ``command``
-    what made it (default: this process's command line, as ``linesim ARGS``)."""
+    what made it (default: this process's command line, as ``linesim ARGS``); ``warnings``
+    the scenario's plausibility warnings (file, line, key path, message)."""
     files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
                    | {MANIFEST})
     manifest = {
@@ -193,6 +194,7 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "versions": versions(),
         "platform": platform.platform(),
         "files": files,
+        "warnings": list(warnings or []),
     }
     if engine is not None:
         manifest["engine"], manifest["engine_note"] = engine, engine_note

@@ -349,8 +349,10 @@ def test_disk_full_while_writing_is_one_line_and_keeps_previous(tmpfs, tmp_path,
     monkeypatch.setattr(replicate, "run_replications", then_fill_the_disk)
     res = invoke("run", scenario, "--out", out, *QUICK, "--seed", "5")
     assert res.exit_code == 2 and isinstance(res.exception, SystemExit), (res.output, res.exception)
-    line = res.stderr.strip()
-    assert len(line.splitlines()) == 1 and "Traceback" not in res.output
+    # (before it: the notice that the run replaces the previous folder, the progress lines)
+    errors = [x for x in res.stderr.strip().splitlines() if x.startswith("error")]
+    assert len(errors) == 1 and "Traceback" not in res.output, res.stderr
+    line = errors[0]
     assert str(out) in line and "No space left" in line and "--out" in line
     assert snapshot(out) == before
     assert not [n for n in siblings(out) if ".tmp-" in n]
