@@ -17,7 +17,8 @@ PKG = Path(linesim.__file__).parent
 
 # Stages, lowest first: a module may import only modules strictly before it.
 STAGES = [
-    "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "engines",
+    "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "series",
+    "engines",
     "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
     "runfolder", "experiments", "charts", "report",
 ]
