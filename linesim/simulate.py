@@ -12,6 +12,9 @@ lasts ``run.horizon`` seconds of *calendar* time. Because a calendar repeats eve
 one-year window holds exactly one year's scheduled time, so with the default horizon the annual
 output is the simulated year's output itself; for other horizons it is scaled by scheduled time
 (``output × scheduled seconds per year / scheduled seconds observed``).
+
+Time series (``series``): the RunResult also holds per-period counters from t = 0 to the window's
+end (``periods``) and each buffer's time-weighted occupancy over the window (``occupancy``).
 """
 
 from __future__ import annotations

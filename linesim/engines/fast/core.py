@@ -53,6 +53,10 @@ A new field: add it to ``INT_FIELDS``/``FLOAT_FIELDS`` and its ``O_*`` header sl
 below them (the slots number the fields in order) and give it a value in ``build``; it is then a pool (``M[U(M[O_X] + i)]``). If it
 is per entity and read in the loop, add it to ``FIXED`` too and read it as ``M[U(A_X + i)]``.
 
+The edges' occupancy histograms (``e_lt``, a pool: ``series.level_bins`` levels per edge) are
+read through ``e_lt_off``, which ``build`` makes absolute (the pool's offset added), so that
+``_integrate`` reaches a bin with one load, as for a fixed region.
+
 Indices are wrapped in ``U`` (uint64): numba applies Python's negative-index wraparound to
 signed indices, a compare and a conditional move per access that LLVM hoisted and spilled to
 the stack (about half of the loop's time). Every index here is >= 0.
