@@ -32,7 +32,8 @@ from .capacity import CapacityCheck
 from .estimate import summarize
 from .lifecycle import signal_name, termination_as_interrupt
 from . import replicate
-from .results import (output_size_estimate, replications_table, stations_table, write_manifest,
+from .results import (buffer_periods_table, occupancy_table, output_size_estimate, periods_table,
+                      replications_table, stations_table, write_manifest,
                       write_run)
 from .runfolder import FolderRefused, RunFolder, same_folder_key
 from .scenario import Scenario
@@ -222,7 +223,9 @@ def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult]
         write_run(folder.work, scenario, results, summary)
         if charts:
             _write_charts(folder.work, summary, replications_table(results), notice,
-                          stations=stations_table(results), scenario=scenario.resolved())
+                          stations=stations_table(results), periods=periods_table(results),
+                          buffer_periods=buffer_periods_table(results),
+                          occupancy=occupancy_table(results), scenario=scenario.resolved())
         manifest(folder.work)
         folder.commit()
     except OSError as exc:

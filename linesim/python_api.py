@@ -321,6 +321,9 @@ TABLES: dict[str, str] = {
     "replications": "replications_table",
     "stations": "stations_table",
     "buffers": "buffers_table",
+    "periods": "periods_table",
+    "buffer_periods": "buffer_periods_table",
+    "occupancy": "occupancy_table",
 }
 
 

@@ -3,6 +3,7 @@
 Stage: replicate + estimate ─► **results** (files) ─► charts ─► report ─► cli.
 
 A run folder holds ``summary.json``, ``replications.csv``, ``stations.csv``, ``buffers.csv``,
+the time series ``periods.csv``, ``buffer_periods.csv`` and ``buffer_occupancy.csv``,
 ``scenario.resolved.yaml`` (every default written out) and ``manifest.json`` (versions, seed,
 stream scheme, command line, wall time, status). JSON has sorted keys and CSV a fixed column
 order, so the same seed gives the same bytes; timestamps appear only in the manifest. Every file
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import platform
 import sys
@@ -31,6 +33,7 @@ import yaml
 from . import __version__
 from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
+from .units import DAY
 
 if TYPE_CHECKING:  # tables only: no SimPy at run time for charts and reports
     from .scenario import Scenario
@@ -43,8 +46,14 @@ REPLICATION_COLUMNS = [
 STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures",
                    "starved_episodes"]
 BUFFER_COLUMNS = ["replication", "after", "before", "kind", "capacity", "mean_level", "max_level"]
+# Time series (simulate.RunResult.periods / occupancy, see series.py).
+PERIOD_COLUMNS = ["replication", "period", "start_day", "end_day", "scheduled_h", "in_warmup",
+                  "output", "scrapped", "lost", "wip_end", "wip_mean"]
+BUFFER_PERIOD_COLUMNS = ["replication", "period", "after", "before", "level_end", "level_mean"]
+OCCUPANCY_COLUMNS = ["replication", "after", "before", "level", "time_share"]
 # Every file a run folder can hold (the manifest also lists the ones it holds).
 TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
+               "periods.csv", "buffer_periods.csv", "buffer_occupancy.csv",
                "scenario.resolved.yaml"]
 CHART_FILES = ["station_states.png", "annual_output.png", "station_states_calendar.png",
                "bottleneck_shares.png", "oee.png", "output_per_period.png", "wip.png",
@@ -129,6 +138,51 @@ def buffers_table(results: list[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BUFFER_COLUMNS)
 
 
+def periods_table(results: list[RunResult]) -> pd.DataFrame:
+    """One row per replication and period (from t = 0 to the window's end, warm-up marked):
+    ``period`` is the period's 1-based number from t = 0 (week 1 = days 0 to 7); the period
+    holding the warm-up's end is split there into two rows of the same number."""
+    rows = []
+    for r in results:
+        p = r.periods
+        if p is None:  # a replication read back from a sweep's store keeps no series
+            continue
+        for i, number in enumerate(p.number):
+            rows.append({
+                "replication": r.replication, "period": number, "start_day": p.t[i] / DAY,
+                "end_day": p.t[i + 1] / DAY, "scheduled_h": p.scheduled_h[i],
+                "in_warmup": p.in_warmup[i], "output": p.output[i], "scrapped": p.scrapped[i],
+                "lost": p.lost[i], "wip_end": p.wip_end[i], "wip_mean": p.wip_mean[i]})
+    return pd.DataFrame(rows, columns=PERIOD_COLUMNS)
+
+
+def buffer_periods_table(results: list[RunResult]) -> pd.DataFrame:
+    """One row per replication, period and buffer (labelled as in buffers.csv): its level at
+    the period's end and its time-weighted mean over the period."""
+    rows = []
+    for r in results:
+        p = r.periods
+        if p is None:
+            continue
+        for e, b in enumerate(r.buffers):
+            for i, number in enumerate(p.number):
+                rows.append({"replication": r.replication, "period": number, "after": b.after,
+                             "before": b.before, "level_end": p.level_end[e][i],
+                             "level_mean": p.level_mean[e][i]})
+    return pd.DataFrame(rows, columns=BUFFER_PERIOD_COLUMNS)
+
+
+def occupancy_table(results: list[RunResult]) -> pd.DataFrame:
+    """One row per replication, buffer and level 0, 1, ...: the share of the observation
+    window the buffer held that many parts (the last level of an unlimited buffer: that many
+    or more; ``series.level_bins``)."""
+    rows = [{"replication": r.replication, "after": b.after, "before": b.before, "level": k,
+             "time_share": share}
+            for r in results if r.occupancy is not None
+            for b, shares in zip(r.buffers, r.occupancy) for k, share in enumerate(shares)]
+    return pd.DataFrame(rows, columns=OCCUPANCY_COLUMNS)
+
+
 def _csv(df: pd.DataFrame) -> str:
     return df.to_csv(index=False, lineterminator="\n")
 
@@ -151,6 +205,9 @@ def write_run(folder: Path, scenario: Scenario, results: list[RunResult], summar
     write_text(folder / "replications.csv", _csv(replications_table(results)))
     write_text(folder / "stations.csv", _csv(stations_table(results)))
     write_text(folder / "buffers.csv", _csv(buffers_table(results)))
+    write_text(folder / "periods.csv", _csv(periods_table(results)))
+    write_text(folder / "buffer_periods.csv", _csv(buffer_periods_table(results)))
+    write_text(folder / "buffer_occupancy.csv", _csv(occupancy_table(results)))
     write_text(folder / "scenario.resolved.yaml",
                yaml.safe_dump(scenario.resolved(), sort_keys=False, allow_unicode=True))
 
@@ -161,7 +218,29 @@ def output_size_estimate(scenario: Scenario) -> int:
     40 KB more per station over the station and buffer charts), to refuse a run up front when
     the disk clearly cannot hold it."""
     n, stations = scenario.run.replications, len(scenario.stations)
-    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations) + 40 * 1024 * stations)
+    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations + _series_size(scenario))
+                + 40 * 1024 * stations)
+
+
+def _series_size(scenario: Scenario) -> int:
+    """Bytes of one replication's rows in the time-series tables, generously: about 120 a
+    period, 80 a period and buffer, 60 a buffer's occupancy level."""
+    from .series import level_bins, period_length
+
+    _, length = period_length(scenario.run.horizon)
+    periods = int((scenario.run.horizon + 5 * scenario.run.warmup) / length) + 3
+    by_name = {st.name: st for st in scenario.stations}
+    caps = []
+    for st in scenario.stations:
+        if st.arrivals is not None:
+            caps.append(st.arrivals.queue)
+        for name in st.inputs:
+            up = by_name[name]
+            caps.append(up.conveyor.capacity if up.conveyor is not None else up.buffer_after)
+        if st.rework is not None:
+            caps.append("unlimited")
+    bins = sum(level_bins(math.inf if c == "unlimited" else c) for c in caps)
+    return 120 * periods + 80 * periods * len(caps) + 60 * bins
 
 
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,

@@ -12,18 +12,22 @@ lasts ``run.horizon`` seconds of *calendar* time. Because a calendar repeats eve
 one-year window holds exactly one year's scheduled time, so with the default horizon the annual
 output is the simulated year's output itself; for other horizons it is scaled by scheduled time
 (``output × scheduled seconds per year / scheduled seconds observed``).
+
+Time series (``series``): the RunResult also holds per-period counters from t = 0 to the window's
+end (``periods``) and each buffer's time-weighted occupancy over the window (``occupancy``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
-from . import engines
+from . import engines, series
 from .calendars import build_calendar
 from .engines import Window
 from .scenario import Scenario
+from .series import Periods
 from .states import STATE_NAMES
 from .units import HOUR
 
@@ -79,6 +83,12 @@ class RunResult:
     # entered + assembled = exited + scrapped + consumed + wip_end.
     totals: dict[str, int] = field(default_factory=dict)
     trace: Optional[dict[str, list[list[tuple[float, int]]]]] = None
+    # Time series (``series``): per-period counters from t = 0 to the window's end, and per
+    # buffer (``buffers`` order) the share of the window spent at each level 0, 1, ...
+    # (``series.level_bins``; the last level of an unlimited edge means that many or more).
+    # Not kept in a sweep's store (``experiments.store.stored``).
+    periods: Optional[Periods] = None
+    occupancy: Optional[list[list[float]]] = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,16 +100,22 @@ class RunResult:
         data = dict(data)
         data["stations"] = [StationStats(**s) for s in data["stations"]]
         data["buffers"] = [BufferStats(**b) for b in data["buffers"]]
+        if isinstance(data.get("periods"), dict):
+            data["periods"] = Periods(**data["periods"])
         if data.get("trace") is not None:
             data["trace"] = {name: [[tuple(change) for change in server] for server in servers]
                              for name, servers in data["trace"].items()}
         return cls(**data)
 
 
-def run_replication(scenario: Scenario, replication: int, *, trace: bool = False) -> RunResult:
+def run_replication(scenario: Scenario, replication: int, *, trace: bool = False,
+                    on_period: Optional[Callable[[float], None]] = None) -> RunResult:
     """Simulate replication ``replication`` of ``scenario`` (seeded by its run block) on the
-    engine its ``run.engine`` asks for (``engines.choose``; a trace always runs on SimPy)."""
-    return summarize(scenario, replication, engines.run_window(scenario, replication, trace=trace))
+    engine its ``run.engine`` asks for (``engines.choose``; a trace always runs on SimPy);
+    ``on_period`` as in ``engines.run_window``."""
+    hook = {} if on_period is None else {"on_period": on_period}  # as engines.run_window
+    return summarize(scenario, replication,
+                     engines.run_window(scenario, replication, trace=trace, **hook))
 
 
 def summarize(scenario: Scenario, replication: int, window: Window) -> RunResult:
@@ -112,7 +128,8 @@ def summarize(scenario: Scenario, replication: int, window: Window) -> RunResult
     output = after["exited"] - before["exited"]
     scrapped = after["scrapped"] - before["scrapped"]
     departures = output + scrapped
-    per_year = build_calendar(scenario.output_calendar()).scheduled_s_per_period
+    calendar = build_calendar(scenario.output_calendar())
+    per_year = calendar.scheduled_s_per_period
 
     variants = list(scenario.products.names) if scenario.products else []
     stations = []
@@ -185,4 +202,9 @@ def summarize(scenario: Scenario, replication: int, window: Window) -> RunResult
              for j, v in enumerate(scenario.products.names)} if scenario.products else {}
         ),
         trace=window.trace,
+        periods=(series.periods(scenario.run.horizon, window.start_t, window.snapshots,
+                                calendar.sched) if window.snapshots else None),
+        occupancy=[[(a - b) / observed_s for a, b in zip(after["buffer_level_s"][i],
+                                                        before["buffer_level_s"][i])]
+                   for i in range(len(window.buffers))] if "buffer_level_s" in after else None,
     )

@@ -23,7 +23,7 @@ imported: the engines are loaded when a replication runs or a choice is made.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..scenario import Scenario
 from .window import BufferInfo, Window, observation
@@ -137,15 +137,23 @@ def prepare(engine: str) -> bool:
         raise EngineUnsupported([str(exc)]) from None
 
 
-def run_window(scenario: Scenario, replication: int, *, trace: bool = False) -> Window:
-    """Replication ``replication`` of ``scenario`` on the engine ``choose`` picks."""
+def run_window(scenario: Scenario, replication: int, *, trace: bool = False,
+               on_period: Optional[Callable[[float], None]] = None) -> Window:
+    """Replication ``replication`` of ``scenario`` on the engine ``choose`` picks.
+
+    ``on_period(t)``, if given, is called at every period boundary (``series.boundaries``: the
+    calendar seconds the run has reached, increasing, the last one the window's end), e.g. for
+    a progress display. If the fast engine overflows and SimPy reruns the replication, the hook
+    sees the boundaries again from the start."""
+    hook = {} if on_period is None else {"on_period": on_period}  # only when given: wrappers
+    #                                       of the older signature (test spies) keep working
     if choose(scenario, trace=trace) == "fast":
         from . import fast
 
         try:
-            return fast.run_window(scenario, replication)
+            return fast.run_window(scenario, replication, **hook)
         except fast.Overflow:
             pass  # the SimPy engine (same streams, same answer) runs it; see fast.Overflow
     from .simpy.run import run_window as simpy_window
 
-    return simpy_window(scenario, replication, trace=trace)
+    return simpy_window(scenario, replication, trace=trace, **hook)

@@ -6,7 +6,9 @@ An engine runs replication r of a scenario from t = 0 to the end of the observat
 returns a ``Window``: the counters snapshot at the window's start and at its end (exactly the
 format of ``engines.simpy.model.Line.counters``), the seconds of scheduled time each station was
 the momentary bottleneck, every edge (buffer, rework lane, arrival queue) in the model's order
-and its maximum level since the window's start. ``simulate.summarize`` turns that into a
+and its maximum level since the window's start, and the per-period snapshots
+(``series``). The counters include ``buffer_level_s``: per edge, the seconds spent at each level
+since t = 0 (``series.level_bins`` levels). ``simulate.summarize`` turns that into a
 RunResult with one piece of arithmetic for both engines.
 
 ``observation(scenario)`` is the observation window both engines use (the output stations'
@@ -16,7 +18,7 @@ scheduled time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from ..calendars import Calendar, build_calendar, clock, observation_window
@@ -43,6 +45,10 @@ class Window:
     buffers: list[BufferInfo]  # every edge, in model.Line.buffers order
     buffer_max: list[int]  # per edge: max level since the window start
     trace: Optional[dict] = None  # station name -> per server [(t, state), ...] change points
+    # Read-only snapshots at t = 0 and at every period boundary (``series.boundaries``): t,
+    # exited, scrapped, lost, entered, wip, wip_area, and per edge its level and area (time
+    # integrals up to t, not stored in the engine); ``series.periods`` makes periods of them.
+    snapshots: list[dict] = field(default_factory=list)
 
 
 def observation(scenario: Scenario) -> tuple[Calendar, float, float]:

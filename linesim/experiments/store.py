@@ -8,7 +8,8 @@ Stage: execute ─► **store** ─► sweep / analyze / the public ``linesim.sw
   linesim's version and the stream scheme, when the sweep was created, the engines that ran it.
 * ``points`` (point, label, ``values`` and ``overrides`` as JSON, the point's resolved scenario as
   JSON and its hash).
-* ``replications`` (point, replication, the RunResult as JSON with sorted keys), PRIMARY KEY
+* ``replications`` (point, replication, the RunResult as JSON with sorted keys, without its
+  time series: ``stored``), PRIMARY KEY
   (point, replication): a replication is stored once, never counted twice.
 * ``plan`` (point, target): the replications each point is to have by the end of the current
   batch, written before the batch runs, so that a resumed sweep first completes the batch it
@@ -117,9 +118,16 @@ def scenario_hash(scenario: Scenario) -> str:
     return digest(scenario.resolved())
 
 
+def stored(result: RunResult) -> RunResult:
+    """The RunResult as the store keeps it: without its time series (``periods``,
+    ``occupancy``: tens of KB a replication, which no sweep analysis reads)."""
+    return dataclasses.replace(result, periods=None, occupancy=None)
+
+
 def result_json(result: RunResult) -> str:
     # NaN/inf are not JSON; a RunResult holds none (None where a mean is undefined)
-    return json.dumps(result.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(stored(result).to_dict(), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
 
 
 class Store:

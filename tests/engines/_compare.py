@@ -2,7 +2,7 @@
 
 The fast engine mirrors the SimPy engine event for event on the same random streams, so the
 comparison is exact: ``==`` on every counter (floats included), the bottleneck seconds, the
-buffer maxima, the edges, and the RunResult ``simulate.summarize`` makes of each window. NaN
+buffer maxima, the edges, the per-period snapshots, and the RunResult ``simulate.summarize`` makes of each window. NaN
 equals NaN here (a lead time with no part finished is NaN on both).
 """
 
@@ -50,13 +50,15 @@ def differences(a: Any, b: Any, path: str = "", out: list | None = None, limit: 
 
 def engine_differences(scenario: Scenario, replication: int) -> list:
     """Where replication ``replication`` of ``scenario`` differs between the engines: the
-    Window (counters at the window's start and end, bottleneck seconds, edges, buffer maxima)
-    and the RunResult summarized from it. Empty: the engines agree exactly."""
+    Window (counters at the window's start and end, occupancy histograms included, bottleneck
+    seconds, edges, buffer maxima, the per-period snapshots) and the RunResult summarized from
+    it (its periods and occupancy included). Empty: the engines agree exactly."""
     ref = simpy_window(scenario, replication)
     got = fast.run_window(scenario, replication)
     assert (ref.engine, got.engine) == ("simpy", "fast")
     out: list = []
-    for field in ("start_t", "end_t", "before", "after", "bottleneck_s", "buffers", "buffer_max"):
+    for field in ("start_t", "end_t", "before", "after", "bottleneck_s", "buffers", "buffer_max",
+                  "snapshots"):
         differences(getattr(ref, field), getattr(got, field), "window." + field, out)
     if not out:
         differences(summarize(scenario, replication, ref), summarize(scenario, replication, got),

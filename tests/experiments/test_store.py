@@ -11,19 +11,22 @@ import pytest
 
 from linesim.experiments import sweep as sw
 from linesim.experiments.core import Point
-from linesim.experiments.store import STORE_FILE, Store, StoreRefused, result_json
+from linesim.experiments.store import STORE_FILE, Store, StoreRefused, result_json, stored
 from linesim.runfolder import FolderRefused
 from linesim.simulate import RunResult, run_replication
 from tests.experiments.conftest import DEFINITION, FACTOR, tiny_base, tiny_points
 
 
 def test_run_result_round_trips_through_json(tmp_path):
-    """RunResult.from_dict(json of to_dict) is the equal dataclass, trace included (tuples)."""
+    """RunResult.from_dict(json of to_dict) is the equal dataclass, trace and time series
+    included (tuples, Periods); the store keeps it without its time series."""
     base = tiny_base(tmp_path, horizon="2 h")
     for trace in (False, True):
         result = run_replication(base, 1, trace=trace)
+        assert result.periods is not None and result.occupancy is not None
+        assert RunResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
         back = RunResult.from_dict(json.loads(result_json(result)))
-        assert back == result
+        assert back == stored(result) and back.periods is None and back.occupancy is None
         assert result_json(back) == result_json(result)
 
 
@@ -42,7 +45,7 @@ def test_replications_are_committed_as_they_land_and_stored_once(tmp_path):
         assert not store.add(1, 0, result)
         assert store.add(0, 0, result)
         assert store.done() == {(0, 0), (1, 0)}
-        assert store.results(1) == [result]
+        assert store.results(1) == [stored(result)]
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

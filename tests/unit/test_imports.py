@@ -17,9 +17,10 @@ PKG = Path(linesim.__file__).parent
 
 # Stages, lowest first: a module may import only modules strictly before it.
 STAGES = [
-    "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "engines",
-    "simulate", "lifecycle", "replicate", "capacity", "preflight", "plausibility", "estimate",
-    "results", "runfolder", "experiments", "charts", "report", "progress", "schema", "docs_gen",
+    "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "series",
+    "engines", "simulate", "lifecycle", "replicate", "capacity", "preflight", "plausibility",
+    "estimate", "results", "runfolder", "experiments", "charts", "report", "progress", "schema",
+    "docs_gen",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}

@@ -17,7 +17,7 @@ once in the parent so that forked workers inherit the compiled code.
 from __future__ import annotations
 
 import functools
-from typing import Optional
+from typing import Callable, Optional
 
 from ...scenario import Scenario
 from ..window import BufferInfo, Window, observation
@@ -76,13 +76,15 @@ def prepare() -> bool:
         raise Unavailable(_BROKEN[0]) from exc
 
 
-def run_window(scenario: Scenario, replication: int) -> Window:
-    """Replication ``replication`` of ``scenario`` up to the end of its observation window."""
+def run_window(scenario: Scenario, replication: int, *,
+               on_period: Optional[Callable[[float], None]] = None) -> Window:
+    """Replication ``replication`` of ``scenario`` up to the end of its observation window
+    (``on_period(t)`` is called at every period boundary)."""
     from . import build
 
     calendar, start_t, end_t = observation(scenario)
-    before, after, bottleneck_s, maxima, layout = build.run_counters(
-        scenario, replication, start_t, end_t)
+    before, after, bottleneck_s, maxima, layout, snapshots = build.run_counters(
+        scenario, replication, start_t, end_t, on_period)
     names = [st.name for st in scenario.stations]
     return Window(
         engine="fast",
@@ -94,4 +96,5 @@ def run_window(scenario: Scenario, replication: int) -> Window:
         buffers=[BufferInfo(names[up] if up >= 0 else None, names[down], kind, cap)
                  for up, down, kind, cap in layout["edges"]],
         buffer_max=maxima,
+        snapshots=snapshots,
     )

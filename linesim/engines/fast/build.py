@@ -16,12 +16,14 @@ Refills: the core stops at an event boundary when a stream's ring holds less tha
 from __future__ import annotations
 
 import math
+from typing import Callable, Optional
 
 import numpy as np
 
 from ...calendars import ContinuousCalendar, build_calendar
 from ...distributions import BLOCK, Constant
 from ...scenario import UNLIMITED, ByProductRouting, Scenario
+from ...series import boundaries, integral, level_bins
 from ...states import STARVED, WORKING
 from ...streams import PLAN, Purpose, name_key, stream
 from . import Overflow, core, detector
@@ -187,6 +189,9 @@ def build(scenario: Scenario, replication: int):
     e_ring = np.array([UNLIMITED_RING if math.isinf(c) else max(int(c), 1) for c in e_capv],
                       dtype=np.int64)
     e_off = np.concatenate([[0], np.cumsum(e_ring)[:-1]]).astype(np.int64)
+    # Occupancy histograms: series.level_bins levels per edge (offsets made absolute after pack).
+    e_bins = np.array([level_bins(c) for c in e_capv], dtype=np.int64)
+    e_lt_off = np.concatenate([[0], np.cumsum(e_bins)[:-1]]).astype(np.int64)
 
     # Per-station input/output tables.
     st_in0, st_nin, in_edges, in_q, in_qv, in_seq = [], [], [], [], [], []
@@ -415,12 +420,15 @@ def build(scenario: Scenario, replication: int):
                              for e in range(n_e)]),
         e_mv_off=e_off, e_mv_head=i64(n_e), e_mv_n=i64(n_e), e_wake_p=e_wake_p,
         mv_t=f64(int(e_ring.sum())), mv_e=f64(int(e_ring.sum())), mv_v=i64(int(e_ring.sum())),
+        e_lt_off=e_lt_off, e_lt_top=e_bins - 1, e_lt=f64(int(e_bins.sum())),
     )
     dims = {core.I_NV: nv, core.I_NVQ: nvq, core.I_NVP: nvp, core.I_PLAN_KIND: plan_kind,
             core.I_OUT_CAL: out_cal, core.I_HEAP_CAP: heap, core.I_FIFO_CAP: fifo,
             core.I_NP: n_p, core.I_NE: n_e, core.I_NSEQ: len(seq_pattern),
             core.I_MAXIN: max_in}
     state, v = pack(fields, dims, max_in, max(n_s, 1), detector.new_state(n_st, scenario.run.warmup))
+    v.e_lt_off[:n_e] += state[core.O_E_LT]  # core reads the bins at M[e_lt_off[e] + level]
+    v.e_bins = e_bins.tolist()
     # Line.__init__: every server's clock starts at t = 0, starved unless it is an unlimited
     # source; a station with every server working opens an active period at once.
     for p in range(n_p):
@@ -563,28 +571,63 @@ def _counters(state: np.ndarray, v: Views, layout: dict, scenario: Scenario, now
         "failures": v.st_failures.tolist(),
         "buffer_area": v.e_area[:n_e].tolist(),
         "buffer_level": v.e_n[:n_e].tolist(),
+        "buffer_level_s": _level_seconds(v, n_e),
     }
 
 
-def run_counters(scenario: Scenario, replication: int, start_t: float, end_t: float):
-    """One replication: (before, after, bottleneck seconds, buffer maxima, layout)."""
+def _level_seconds(v: Views, n_e: int) -> list:
+    """Per edge, the seconds spent at each level since t = 0 (model.Buffer.level_s)."""
+    lt = v.e_lt.tolist()
+    offs = v.e_lt_off[:n_e] - v.e_lt_off[0]  # back to offsets in the e_lt pool
+    return [lt[o:o + n] for o, n in zip(offs.tolist(), v.e_bins)]
+
+
+def _snapshot(v: Views, n_e: int, conveyor: list, t: float) -> dict:
+    """model.Line.snapshot: the per-period counters at ``t``, read only (no flush)."""
+    I, F = v.I, v.F
+    wip = int(I[core.I_WIP])
+    levels = [n + m if c else n for n, m, c in zip(v.e_n[:n_e].tolist(),
+                                                    v.e_mv_n[:n_e].tolist(), conveyor)]
+    return {
+        "t": t, "exited": int(I[core.I_EXITED]), "scrapped": int(I[core.I_SCRAPPED]),
+        "lost": int(I[core.I_LOST]), "entered": int(I[core.I_ENTERED]), "wip": wip,
+        "wip_area": integral(float(F[core.F_WIP_AREA]), wip, float(F[core.F_WIP_T]), t),
+        "level": levels,
+        "area": [integral(a, n, tl, t) for a, n, tl in zip(v.e_area[:n_e].tolist(), levels,
+                                                          v.e_tlast[:n_e].tolist())],
+    }
+
+
+def run_counters(scenario: Scenario, replication: int, start_t: float, end_t: float,
+                 on_period: Optional[Callable[[float], None]] = None):
+    """One replication: (before, after, bottleneck seconds, buffer maxima, layout, snapshots),
+    stopping at every period boundary (``series.boundaries``) as the SimPy engine does, with
+    ``on_period(t)`` called after each."""
     state, v, streams, layout = build(scenario, replication)
+    n_e = len(layout["edges"])
+    conveyor = v.e_conv[:n_e].tolist()
     cal = layout["calendars"][layout["out_cal"]]
     for i in layout["initially_active"]:
         detector.report_open(v.DET, i, cal.sched(0.0))
     _refill(state, v, streams)
+    snapshots = [_snapshot(v, n_e, conveyor, 0.0)]
     if start_t > 0:
         core.start(state)
-        _drive(state, v, streams, start_t)
-    # (With no warm-up the SimPy engine snapshots before any process has run.)
-    before = _counters(state, v, layout, scenario, start_t)
-    v.e_max[:] = v.e_n  # warm-up ends: maxima are taken from now on
-    if start_t == 0:
+    else:  # with no warm-up the SimPy engine snapshots before any process has run
+        before = _counters(state, v, layout, scenario, 0.0)
+        v.e_max[:] = v.e_n
         core.start(state)
-    _drive(state, v, streams, end_t)
+    for t in boundaries(start_t, end_t, scenario.run.horizon):
+        _drive(state, v, streams, t)
+        if t == start_t:
+            before = _counters(state, v, layout, scenario, start_t)
+            v.e_max[:] = v.e_n  # warm-up ends: maxima are taken from now on
+        snapshots.append(_snapshot(v, n_e, conveyor, t))
+        if on_period is not None:
+            on_period(t)
     after = _counters(state, v, layout, scenario, end_t)
     bottleneck_s = detector.finish(v.DET, after["sched_s"]).tolist()
-    return before, after, bottleneck_s, v.e_max[:len(layout["edges"])].tolist(), layout
+    return before, after, bottleneck_s, v.e_max[:n_e].tolist(), layout, snapshots
 
 
 _PREPARED = False

@@ -53,6 +53,10 @@ A new field: add it to ``INT_FIELDS``/``FLOAT_FIELDS`` and its ``O_*`` header sl
 below them (the slots number the fields in order) and give it a value in ``build``; it is then a pool (``M[U(M[O_X] + i)]``). If it
 is per entity and read in the loop, add it to ``FIXED`` too and read it as ``M[U(A_X + i)]``.
 
+The edges' occupancy histograms (``e_lt``, a pool: ``series.level_bins`` levels per edge) are
+read through ``e_lt_off``, which ``build`` makes absolute (the pool's offset added), so that
+``_integrate`` reaches a bin with one load, as for a fixed region.
+
 Indices are wrapped in ``U`` (uint64): numba applies Python's negative-index wraparound to
 signed indices, a compare and a conditional move per access that LLVM hoisted and spilled to
 the stack (about half of the loop's time). Every index here is >= 0.
@@ -213,6 +217,8 @@ INT_FIELDS = (
     'mv_v',
     'p_cond',
     'e_wake_p',
+    'e_lt_off',
+    'e_lt_top',
 )
 FLOAT_FIELDS = (
     'c_since_s',
@@ -245,6 +251,7 @@ FLOAT_FIELDS = (
     'e_transfer',
     'mv_t',
     'mv_e',
+    'e_lt',
 )
 WIDTH = {'cal_seg': 4, 'c_acc': 6, 'c_starts': 6, 'c_missing_s': 'maxin', 'c_missing': 'maxin',
          'c_missing_starts': 'maxin', 'need': 'maxin', 'tmp_mask': 'maxin'}  # 2-D fields: row width
@@ -349,37 +356,40 @@ O_E_MV_N = N_I + N_F + 97
 O_MV_V = N_I + N_F + 98
 O_P_COND = N_I + N_F + 99
 O_E_WAKE_P = N_I + N_F + 100
-O_C_SINCE_S = N_I + N_F + 101 + 0
-O_C_SINCE_T = N_I + N_F + 101 + 1
-O_CAL_CUM = N_I + N_F + 101 + 2
-O_CAL_LENS = N_I + N_F + 101 + 3
-O_CAL_PER = N_I + N_F + 101 + 4
-O_CAL_STARTS = N_I + N_F + 101 + 5
-O_E_AREA = N_I + N_F + 101 + 6
-O_E_FREE = N_I + N_F + 101 + 7
-O_E_TLAST = N_I + N_F + 101 + 8
-O_H_T = N_I + N_F + 101 + 9
-O_HELD_E = N_I + N_F + 101 + 10
-O_IN_E = N_I + N_F + 101 + 11
-O_MIX_CUM = N_I + N_F + 101 + 12
-O_OUT_CUM = N_I + N_F + 101 + 13
-O_P_LEFT = N_I + N_F + 101 + 14
-O_P_WORK = N_I + N_F + 101 + 15
-O_PART_E = N_I + N_F + 101 + 16
-O_PE = N_I + N_F + 101 + 17
-O_R_CONST = N_I + N_F + 101 + 18
-O_ST_REWORK = N_I + N_F + 101 + 19
-O_ST_SCRAP = N_I + N_F + 101 + 20
-O_C_ACC = N_I + N_F + 101 + 21
-O_C_MISSING_S = N_I + N_F + 101 + 22
-O_CAL_SEG = N_I + N_F + 101 + 23
-O_FC_DUE = N_I + N_F + 101 + 24
-O_P_DONE = N_I + N_F + 101 + 25
-O_P_S0 = N_I + N_F + 101 + 26
-O_E_TRANSFER = N_I + N_F + 101 + 27
-O_MV_T = N_I + N_F + 101 + 28
-O_MV_E = N_I + N_F + 101 + 29
-N_HEADER = N_I + N_F + 131
+O_E_LT_OFF = N_I + N_F + 101
+O_E_LT_TOP = N_I + N_F + 102
+O_C_SINCE_S = N_I + N_F + 103 + 0
+O_C_SINCE_T = N_I + N_F + 103 + 1
+O_CAL_CUM = N_I + N_F + 103 + 2
+O_CAL_LENS = N_I + N_F + 103 + 3
+O_CAL_PER = N_I + N_F + 103 + 4
+O_CAL_STARTS = N_I + N_F + 103 + 5
+O_E_AREA = N_I + N_F + 103 + 6
+O_E_FREE = N_I + N_F + 103 + 7
+O_E_TLAST = N_I + N_F + 103 + 8
+O_H_T = N_I + N_F + 103 + 9
+O_HELD_E = N_I + N_F + 103 + 10
+O_IN_E = N_I + N_F + 103 + 11
+O_MIX_CUM = N_I + N_F + 103 + 12
+O_OUT_CUM = N_I + N_F + 103 + 13
+O_P_LEFT = N_I + N_F + 103 + 14
+O_P_WORK = N_I + N_F + 103 + 15
+O_PART_E = N_I + N_F + 103 + 16
+O_PE = N_I + N_F + 103 + 17
+O_R_CONST = N_I + N_F + 103 + 18
+O_ST_REWORK = N_I + N_F + 103 + 19
+O_ST_SCRAP = N_I + N_F + 103 + 20
+O_C_ACC = N_I + N_F + 103 + 21
+O_C_MISSING_S = N_I + N_F + 103 + 22
+O_CAL_SEG = N_I + N_F + 103 + 23
+O_FC_DUE = N_I + N_F + 103 + 24
+O_P_DONE = N_I + N_F + 103 + 25
+O_P_S0 = N_I + N_F + 103 + 26
+O_E_TRANSFER = N_I + N_F + 103 + 27
+O_MV_T = N_I + N_F + 103 + 28
+O_MV_E = N_I + N_F + 103 + 29
+O_E_LT = N_I + N_F + 103 + 30
+N_HEADER = N_I + N_F + 134
 
 # Maximum counts (``limits``; a scenario above one runs on the SimPy engine) and the lengths of
 # the fixed regions they give.
@@ -475,6 +485,8 @@ FIXED = (  # (field, region length)
     ('e_head', MAX_E),
     ('e_area', MAX_E),
     ('e_tlast', MAX_E),
+    ('e_lt_off', MAX_E),
+    ('e_lt_top', MAX_E),
     ('e_pwq', MAX_E),
     ('e_swq', MAX_E),
     ('e_free', MAX_E),
@@ -589,7 +601,9 @@ A_E_OFF = _after(A_E_RING, MAX_E)
 A_E_HEAD = _after(A_E_OFF, MAX_E)
 A_E_AREA = _after(A_E_HEAD, MAX_E)
 A_E_TLAST = _after(A_E_AREA, MAX_E)
-A_E_PWQ = _after(A_E_TLAST, MAX_E)
+A_E_LT_OFF = _after(A_E_TLAST, MAX_E)
+A_E_LT_TOP = _after(A_E_LT_OFF, MAX_E)
+A_E_PWQ = _after(A_E_LT_TOP, MAX_E)
 A_E_SWQ = _after(A_E_PWQ, MAX_E)
 A_E_FREE = _after(A_E_SWQ, MAX_E)
 A_E_MAX = _after(A_E_FREE, MAX_E)
@@ -1060,10 +1074,21 @@ def _parts_pop(M, e):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
-def _area(M, e, now):
+def _integrate(M, e, now, n):
+    """Edge e's level was ``n`` since its last change: integrate it (the area, and the time at
+    level n in its occupancy histogram; model.Buffer._integrate, the same float operations).
+    ``e_lt_off`` holds the absolute offset of the edge's bins in M (build adds the pool's)."""
     F = M.view(np.float64)
-    F[U(A_E_AREA + e)] += M[U(A_E_N + e)] * (now - F[U(A_E_TLAST + e)])
+    dt = now - F[U(A_E_TLAST + e)]
+    F[U(A_E_AREA + e)] += n * dt
+    top = M[U(A_E_LT_TOP + e)]
+    F[U(M[U(A_E_LT_OFF + e)] + (n if n < top else top))] += dt
     F[U(A_E_TLAST + e)] = now
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
+def _area(M, e, now):
+    _integrate(M, e, now, M[U(A_E_N + e)])
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
@@ -1085,10 +1110,8 @@ def _hand_to_waiting(M, e, entry, v):
 @njit(cache=True, _nrt=False, error_model="numpy")
 def _conv_content(M, e, now, delta):
     """Conveyor: integrate its whole content (moving and waiting) and track its maximum."""
-    F = M.view(np.float64)
     n = M[U(A_E_MV_N + e)] + M[U(A_E_N + e)]
-    F[U(A_E_AREA + e)] += n * (now - F[U(A_E_TLAST + e)])
-    F[U(A_E_TLAST + e)] = now
+    _integrate(M, e, now, n)
     if delta > 0 and n + delta > M[U(A_E_MAX + e)]:
         M[U(A_E_MAX + e)] = n + delta
 

@@ -53,6 +53,7 @@ import simpy
 from ...bottleneck import ActivePeriods
 from ...calendars import Calendar, build_calendar
 from ...distributions import uniform_sampler
+from ...series import integral, level_bins
 from ...scenario import UNLIMITED, ByProductRouting, Scenario, Station
 from ...states import BLOCKED, DOWN, SETUP, STARVED, WORKING, KitClock, StateClock
 from ...streams import PLAN, Purpose, name_key, stream
@@ -70,7 +71,7 @@ class Buffer:
     """
 
     __slots__ = ("capacity", "free", "parts", "part_waiters", "slot_waiters", "area", "t_last",
-                 "max_level", "upstream", "downstream", "kind", "tagged")
+                 "max_level", "upstream", "downstream", "kind", "tagged", "level_s", "top")
 
     def __init__(self, capacity: float, upstream: Optional[str] = None, downstream: str = "",
                  kind: str = "buffer"):
@@ -81,6 +82,8 @@ class Buffer:
         self.slot_waiters: deque[list] = deque()
         self.area = 0.0  # ∫ level dt
         self.t_last = 0.0
+        self.level_s = [0.0] * level_bins(capacity)  # seconds at each level (series.level_bins)
+        self.top = len(self.level_s) - 1  # the last bin: this level or more
         self.max_level = 0
         self.upstream = upstream
         self.downstream = downstream
@@ -99,8 +102,7 @@ class Buffer:
         """
         parts = self.parts
         if parts:
-            self.area += len(parts) * (now - self.t_last)
-            self.t_last = now
+            self._integrate(now, len(parts))
             part = parts.popleft()
             self._place_freed(now)
             return part
@@ -153,8 +155,7 @@ class Buffer:
                 continue  # served by another edge meanwhile (first_free)
             if waiter[2]:
                 parts = self.parts
-                self.area += len(parts) * (now - self.t_last)
-                self.t_last = now
+                self._integrate(now, len(parts))
                 parts.append(waiter[1])
                 ev.succeed(None)
             else:
@@ -165,15 +166,25 @@ class Buffer:
     def _append(self, now: float, part) -> None:
         parts = self.parts
         n = len(parts)
-        self.area += n * (now - self.t_last)
-        self.t_last = now
+        self._integrate(now, n)
         parts.append(part)
         if n >= self.max_level:
             self.max_level = n + 1
 
-    def flush(self, now: float) -> None:
-        self.area += len(self.parts) * (now - self.t_last)
+    def _integrate(self, now: float, n: int) -> None:
+        """The level was ``n`` since ``t_last``: integrate it (area, and the time at level n;
+        the fast engine's ``core._area`` does the same float operations)."""
+        dt = now - self.t_last
+        self.area += n * dt
+        self.level_s[n if n < self.top else self.top] += dt
         self.t_last = now
+
+    def flush(self, now: float) -> None:
+        self._integrate(now, len(self.parts))
+
+    def content(self) -> int:
+        """The level ``area`` integrates: the parts waiting."""
+        return len(self.parts)
 
 
 class Conveyor(Buffer):
@@ -198,8 +209,7 @@ class Conveyor(Buffer):
 
     def _content_change(self, now: float, delta: int) -> None:
         n = len(self.moving) + len(self.parts)
-        self.area += n * (now - self.t_last)
-        self.t_last = now
+        self._integrate(now, n)
         if delta > 0 and n + delta > self.max_level:
             self.max_level = n + delta
 
@@ -245,6 +255,10 @@ class Conveyor(Buffer):
 
     def flush(self, now: float) -> None:
         self._content_change(now, 0)
+
+    def content(self) -> int:
+        """The level ``area`` integrates: every part on the conveyor, moving or waiting."""
+        return len(self.moving) + len(self.parts)
 
     def run(self):
         env = self.env
@@ -857,6 +871,18 @@ class Line:
             "failures": [st.failures for st in self.stations],
             "buffer_area": [b.area for b in self.buffers],
             "buffer_level": [len(b.parts) for b in self.buffers],
+            "buffer_level_s": [list(b.level_s) for b in self.buffers],
+        }
+
+    def snapshot(self, t: float) -> dict:
+        """The per-period counters at ``t`` (the time the run stopped at), read only: the time
+        integrals brought up to ``t`` without storing them (see ``series``)."""
+        return {
+            "t": t, "exited": self.exited, "scrapped": self.scrapped, "lost": self.lost,
+            "entered": self.entered, "wip": self.wip,
+            "wip_area": integral(self.wip_area, self.wip, self.wip_t, t),
+            "level": [b.content() for b in self.buffers],
+            "area": [integral(b.area, b.content(), b.t_last, t) for b in self.buffers],
         }
 
     def reset_buffer_maxima(self) -> None:
