@@ -45,9 +45,9 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .units import DAY, YEAR, format_duration, plural
+from .results import MANIFEST, REPORT_FILE, write_text
 
-REPORT = "report.html"
-MANIFEST = "manifest.json"
+REPORT = REPORT_FILE
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a scenario file's limit (loader)
 FEW_REPLICATIONS = 5  # below this the report says the intervals are wide
 
@@ -125,8 +125,6 @@ def render(folder: Path) -> str:
 
 def write_report(folder: Path) -> Path:
     """Write ``folder/report.html`` (atomically) and return its path."""
-    from .results import write_text
-
     folder = Path(folder)
     text = render(folder)
     path = folder / REPORT
@@ -398,7 +396,16 @@ def _diff(a, b, path: str = "") -> list[tuple[str, Any, Any]]:
     return [] if a == b else [(path, a, b)]
 
 
-def _value(v) -> str:
+_DURATION_KEY = re.compile(r"\b(horizon|warmup|cycle_time|mtbf|mttr|shift_length|breaks_per_shift|"
+                           r"first_shift_start|interarrival|transfer_time|setup)\b")
+
+
+def _value(v, key: str = "") -> str:
+    """A scenario value for a person: durations (seconds in a resolved scenario) in words."""
+    last = key.rsplit(".", 1)[-1]
+    if (isinstance(v, (int, float)) and not isinstance(v, bool) and _DURATION_KEY.search(key)
+            and last not in ("cv", "k", "servers")):
+        return format_duration(float(v))
     return json.dumps(v, ensure_ascii=False, sort_keys=True)
 
 
@@ -444,7 +451,7 @@ def scenario_section(folder: Path, manifest: dict) -> Section:
                                       "(command-line options such as --horizon or --set, or "
                                       "the file changed since):")
             shown = differences[:20]
-            section.items = [f"{k}: {_value(x)} in the file, {_value(y)} in the run"
+            section.items = [f"{k}: {_value(x, k)} in the file, {_value(y, k)} in the run"
                              for k, x, y in shown]
             if len(differences) > len(shown):
                 section.items.append(f"… and {len(differences) - len(shown)} more (see "

@@ -48,7 +48,8 @@ TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv"
                "scenario.resolved.yaml"]
 CHART_FILES = ["station_states.png", "annual_output.png"]
 MANIFEST = "manifest.json"
-RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST]
+REPORT_FILE = "report.html"  # html_report, written after the manifest (unless --no-report)
+RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST, REPORT_FILE]
 
 
 def current_umask() -> int:

@@ -23,8 +23,9 @@ STAGES = [
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
-TOP = {"cli", "api", "__main__", "sweeps"}  # may import anything (api: the run command's work;
-# sweeps: the public Python API of sweep folders)
+TOP = {"cli", "api", "__main__", "sweeps", "html_report"}  # may import anything (api: the run
+# command's work; sweeps: the public Python API of sweep folders; html_report: reads whole
+# folders, and the loader to tell whether a scenario file still describes the run)
 ROOT = "__init__"  # the package itself (``from . import __version__``), importable by all
 
 FILE_MODULES = {"yaml", "pandas", "pathlib", "io", "csv", "json", "pickle", "shutil", "tempfile"}
