@@ -256,9 +256,11 @@ def basis_notes(replications: int, horizon_s, warmup_s, what: str = "These figur
     """What the figures rest on, in words: the horizon and replications, "annualised from N
     days" for a horizon under a year, and a warning when fewer than 5 replications make the
     interval wide."""
+    warmup = "" if _missing(warmup_s) else (f", after a warm-up of {span(warmup_s)} of "
+                                            "scheduled time")
     notes = [{"text": f"{what} rest on {replications} replication"
-                      f"{'s' if replications != 1 else ''} of {span(horizon_s)} each, after a "
-                      f"warm-up of {span(warmup_s)} of scheduled time.", "warn": False}]
+                      f"{'s' if replications != 1 else ''} of {span(horizon_s)} each{warmup}.",
+              "warn": False}]
     if not _missing(horizon_s) and float(horizon_s) < YEAR * (1 - 1e-9):
         days = float(horizon_s) / DAY
         notes.append({"text": f"Annual figures are annualised from {days:g} days of simulated "
@@ -725,7 +727,7 @@ def _sweep_page(folder: Path) -> Page:
     unit = str(base.get("unit") or "unit")
     units = plural(unit)
     name = str(manifest.get("name") or definition.get("name") or folder.name)
-    run = definition.get("run") or base.get("run") or {}
+    run = _experiment_run(folder, definition, base, manifest)
     points = _csv(folder / "points.csv")
     reps = int(manifest.get("replications_max") or run.get("replications") or 0)
     target = _target(definition, base)
@@ -767,6 +769,31 @@ def _sweep_page(folder: Path) -> Page:
     return Page(title=f"{name}: {'what buys the most' if kind == 'improve' else kind} report",
                 subtitle=_subtitle(manifest, units), question=question, verdict=verdict,
                 notes=notes, sections=sections, banner=banner)
+
+
+def _experiment_run(folder: Path, definition: dict, base: dict, manifest: dict) -> dict:
+    """The run block the experiment's points ran with: a sweep's resolved definition has it;
+    for improve and solve, the command's options over the scenario file's run block, and the
+    horizon from the replications' observed time (what ran, whatever was asked)."""
+    from .units import parse_duration
+
+    if isinstance(definition.get("run"), dict):
+        return definition["run"]
+    run = dict(base.get("run") or {})
+    command = [str(a) for a in manifest.get("command") or []]
+    for option, key in (("--horizon", "horizon"), ("--warmup", "warmup"), ("--seed", "seed"),
+                        ("--replications", "replications"), ("-n", "replications")):
+        if option in command[:-1]:
+            run[key] = command[command.index(option) + 1]
+    for key in ("horizon", "warmup"):
+        try:
+            run[key] = parse_duration(run[key]) if key in run else None
+        except ValueError:
+            run[key] = None
+    reps = _csv(folder / "replications.csv")
+    if reps is not None and "observed_s" in reps and len(reps):
+        run["horizon"] = float(reps["observed_s"].max())
+    return run
 
 
 def _base_scenario_yaml(definition: dict, source: Optional[Path], kind: str) -> dict:

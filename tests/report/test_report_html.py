@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from linesim import html_report
-from linesim.html_report import basis_notes, p_text, render, write_report
+from linesim.html_report import basis_notes, p_text, render
 from linesim.units import DAY, YEAR
 
 from .conftest import HOSTILE, HOSTILE_UNIT, ROOT, invoke
