@@ -280,6 +280,9 @@ def write_folder_report(folder: Path) -> Path:
         path = write_report(folder)
     except NotAReportFolder as exc:
         raise ReportRefused(*exc.lines) from None
+    except OSError as exc:  # a read-only folder, a full disk
+        raise ReportRefused(f"error {folder}: cannot write report.html: "
+                            f"{exc.strerror or exc}") from None
     try:
         add_files_to_manifest(folder, [path.name])
     except (OSError, ValueError):  # no manifest, or not JSON: the report stands without it

@@ -577,18 +577,15 @@ def report(folder) -> None:
     readable on a phone, printable) for a run folder or a sweep, improve or solve folder."""
     from . import api
 
+    from .report import plain
+
     err, con = _consoles()
     try:
         path = api.write_folder_report(folder)
-    except api.ReportRefused as exc:
+    except api.ReportRefused as exc:  # not a linesim folder, or it cannot be written
         for line in exc.lines:
             _say(err, line)
         sys.exit(EXIT_BAD_INPUT)
-    except OSError as exc:
-        _say(err, f"error {folder}: cannot write report.html: {exc.strerror or exc}")
-        sys.exit(EXIT_BAD_INPUT)
-    from .report import plain
-
     con.print(plain(f"report: {path}"), soft_wrap=True)
 
 
