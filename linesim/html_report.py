@@ -111,6 +111,9 @@ def folder_kind(folder: Path) -> str:
                                "(the experiment has not written its tables)")
     if (folder / "summary.json").is_file() and isinstance(_json(folder / "summary.json"), dict):
         return "run"
+    if isinstance(manifest, dict) and manifest.get("status") in ("failed", "interrupted"):
+        raise NotAReportFolder(f"error {folder}: this run did not finish (status "
+                               f"{manifest['status']}): it has no summary to report")
     raise NotAReportFolder(f"error {folder}: not a linesim run or sweep folder (a run folder "
                            "has summary.json, a sweep, improve or solve folder a manifest.json "
                            "of kind sweep)")
