@@ -16,6 +16,9 @@ Figures:
 
 * seconds per replication-year of each engine (CPU time × year / horizon) and the ratio SimPy /
   fast (the issue's goal: at least 50 on phase 1 and phase 2);
+* beside it, the basis of that goal as recorded in issue 9 (``PROTOTYPE``): a compiled
+  recursion's operations per CPU second and the SimPy engine's seconds per phase-1 year assumed
+  there (the recursion is not kept, so it is quoted, not re-run);
 * station operations per CPU second, operations counted as the pre-flight estimates them
   (``preflight.estimate_budget``: starts per scheduled second of the capacity arithmetic's best
   flow × scheduled time): the figure ``preflight.ENGINE_OPS_PER_CPU_S`` is set from;
@@ -70,6 +73,12 @@ SCENARIOS = {  # key: (file, what)
 PEERS = {"ciw": [3.4, 4.9], "salabim": [7.0, 7.0], "simprocesd": [7.0, 8.0]}
 PEERS_SOURCE = "issue 9 (peers' time / the hand-written SimPy model's time; not re-run here)"
 MAIN_COMMAND = ["run", "scenarios/zhuojun-seats-phase1.yaml"]
+# Recorded in issue 9, the basis of its "at least 50x" goal: a throwaway compiled max-plus
+# recursion of the phase-1 structure ran a continuous year (8.6 M station operations, counted as
+# here: 8.76 M = 4.87 M scheduled-year operations x 8,760 h / 4,832 h) at 8.9 M operations per
+# CPU second, and the issue put the SimPy engine at 30-50 s per phase-1 year (4.85 M operations).
+PROTOTYPE = {"ops_per_cpu_s": 8.9e6, "assumed_simpy_s_per_phase1_year": [30.0, 50.0],
+             "source": "issue 9 (the prototype is not kept; its figures as recorded there)"}
 
 
 def _timed(fn):
@@ -218,6 +227,7 @@ def main() -> int:
         "preflight_simpy_ops_per_cpu_s": ENGINE_OPS_PER_CPU_S,
         "main_command": cli or None,
         "goal_ratio": 50,
+        "prototype_issue_9": PROTOTYPE,
         "total_wall_s": round(time.perf_counter() - t_start, 1),
     }
     data = json.loads(args.out.read_text()) if args.out.exists() else {}
@@ -247,6 +257,13 @@ def main() -> int:
                      f"{ops[0]:,}" + (f"–{ops[1]:,}" if ops[1] != ops[0] else "")))
     for name, ratio, ops in rows:
         print(f"  {name:<28}{ratio:>10}×  {ops if isinstance(ops, str) else f'{ops:,}':>16}")
+    if "phase1" in pairs:
+        p1 = pairs["phase1"]
+        print(f"\n  issue 9's basis for >= 50x: a compiled recursion at {PROTOTYPE['ops_per_cpu_s']:,.0f}"
+              f" operations per CPU s against a SimPy engine at 30-50 s per phase-1 year")
+        print(f"  here: fast engine {p1['fast_ops_per_cpu_s']:,} operations per CPU s "
+              f"({p1['fast_ops_per_cpu_s'] / PROTOTYPE['ops_per_cpu_s']:.2f}x the recursion's), "
+              f"SimPy engine {p1['simpy_s_per_replication_year']:.1f} s per phase-1 year")
     for key, c in cli.items():
         print(f"  main command, {c['cache']}: wall {c['wall_s_all']} s, cpu {c['cpu_s_all']} s")
     print(f"  load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} on "

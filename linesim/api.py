@@ -22,17 +22,18 @@ import warnings
 from collections import defaultdict
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
 
 from . import engines
 from .capacity import CapacityCheck
 from .estimate import summarize
 from .lifecycle import signal_name, termination_as_interrupt
 from . import replicate
-from .results import output_size_estimate, replications_table, write_manifest, write_run
+from .results import (output_size_estimate, replications_table, stations_table, write_manifest,
+                      write_run)
 from .runfolder import FolderRefused, RunFolder, same_folder_key
 from .scenario import Scenario
 from .simulate import RunResult
@@ -63,6 +64,9 @@ class Planned:
     source: Path
     scenario: Scenario
     folder: RunFolder
+    # Plausibility warnings placed in the file ({file, line, path, message}): kept in
+    # summary.json and the manifest as "warnings".
+    warnings: list = field(default_factory=list)
 
 
 def plan_runs(loaded: list[tuple[Path, Scenario]], out: Optional[Path],
@@ -157,35 +161,15 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
             where, scenario, source=str(plan.source), status=status, started=started,
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             wall_s=time.perf_counter() - t0, jobs=jobs, error=error, replications_run=len(ran),
-            engine=engine.engine, engine_note=engine.note)
+            engine=engine.engine, engine_note=engine.note, warnings=plan.warnings)
 
     try:
-        try:
-            prepare_engine(engine.engine, preparing)  # before the workers fork
-        except engines.EngineUnsupported as exc:  # the fast engine does not compile here
-            if scenario.run.engine == "fast":
-                raise RunFailed(f"error {plan.source}: {exc}") from None
-            engine = engines.choice(scenario)  # SimPy, and the note says why
+        engine = ready_engine(scenario, engine, preparing, plan.source)
         results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
                                     progress=progress, into=ran)
-        summary = summarize(scenario, results, cap)
-        summary["engine"], summary["engine_note"] = engine.engine, engine.note
-        if scenario.run.precision is not None:
-            summary["precision"] = precision_summary(scenario, results)
-        try:
-            write_run(folder.work, scenario, results, summary)
-            if charts:
-                _write_charts(folder.work, summary, replications_table(results), notice)
-            manifest("ok", None)(folder.work)
-            if report:
-                _write_report(folder.work)
-            folder.commit()
-        except OSError as exc:
-            full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
-            raise OutputError(f"error {folder.path}: cannot write the run folder: "
-                              f"{exc.strerror or exc}; the previous folder is as it was; "
-                              + ("free some space or " if full else "")
-                              + f"choose another folder with {folder.option}") from None
+        summary = run_summary(scenario, results, cap, engine, plan.warnings)
+        write_folder(folder, scenario, results, summary, manifest("ok", None), charts=charts,
+                     notice=notice, report=report)
     except KeyboardInterrupt as exc:
         folder.abort(manifest("interrupted", f"interrupted by {signal_name(exc)}"))
         raise
@@ -201,6 +185,58 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
         folder.abort(manifest("failed", f"{type(exc).__name__}: {exc}"))
         raise
     return summary
+
+
+def ready_engine(scenario: Scenario, engine: "engines.Choice",
+                 preparing: Optional[Callable[[bool], None]] = None,
+                 source: object = "") -> "engines.Choice":
+    """``engine`` made ready in this process (``prepare_engine``, before any worker forks); when
+    the fast engine does not compile here: SimPy with a note saying why, or RunFailed naming
+    ``source`` if the scenario asks for ``engine: fast``."""
+    try:
+        prepare_engine(engine.engine, preparing)
+    except engines.EngineUnsupported as exc:  # the fast engine does not compile here
+        if scenario.run.engine == "fast":
+            raise RunFailed(f"error {source}: {exc}") from None
+        return engines.choice(scenario)  # SimPy, and the note says why
+    return engine
+
+
+def run_summary(scenario: Scenario, results: list[RunResult], cap: CapacityCheck,
+                engine: "engines.Choice", plausible: Sequence = ()) -> dict:
+    """The run's summary (``estimate.summarize``), with the engine that ran and why, the
+    scenario's plausibility warnings, and with ``run.precision`` the precision reached
+    (``precision_summary``)."""
+    summary = summarize(scenario, results, cap)
+    summary["engine"], summary["engine_note"] = engine.engine, engine.note
+    summary["warnings"] = list(plausible)
+    if scenario.run.precision is not None:
+        summary["precision"] = precision_summary(scenario, results)
+    return summary
+
+
+def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult], summary: dict,
+                 manifest: Callable[[Path], None], *, charts: bool = True,
+                 notice: Optional[Callable[[str], None]] = None, report: bool = True) -> None:
+    """A finished run's folder written into the prepared ``folder``'s temporary sibling (tables,
+    charts, ``manifest(where)``, then ``report.html`` unless ``report`` is False, listed in the
+    manifest) and swapped in whole; a failure to write is OutputError. The one writer of run
+    folders: ``linesim run`` and the Python API's ``Result.write``."""
+    try:
+        write_run(folder.work, scenario, results, summary)
+        if charts:
+            _write_charts(folder.work, summary, replications_table(results), notice,
+                          stations=stations_table(results), scenario=scenario.resolved())
+        manifest(folder.work)
+        if report:
+            _write_report(folder.work)
+        folder.commit()
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        raise OutputError(f"error {folder.path}: cannot write the run folder: "
+                          f"{exc.strerror or exc}; the previous folder is as it was; "
+                          + ("free some space or " if full else "")
+                          + f"choose another folder with {folder.option}") from None
 
 
 def run_until_precise(scenario: Scenario, jobs: Optional[int] = None,
@@ -248,10 +284,12 @@ def precision_summary(scenario: Scenario, results: list[RunResult]) -> dict:
     }
 
 
-def _write_charts(where: Path, summary: dict, replications, notice) -> None:
+def _write_charts(where: Path, summary: dict, replications, notice, **tables) -> None:
+    """The run's charts; ``tables``: the stations table and the series tables in memory, and the
+    resolved scenario (``charts.write_charts``)."""
     from .charts import write_charts
 
-    _chart_notices(lambda: write_charts(where, summary, replications), notice)
+    _chart_notices(lambda: write_charts(where, summary, replications, **tables), notice)
 
 
 def _write_report(where: Path) -> Path:
@@ -397,10 +435,13 @@ def sweep_meta(plan) -> dict:
 
 def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor_, charts: bool,
                       export: Optional[str], source: str, progress=None,
-                      notice=None, preparing=None, report: bool = True) -> ExperimentOutcome:
+                      notice=None, preparing=None,
+                      command: Optional[list[str]] = None,
+                      report: bool = True) -> ExperimentOutcome:
     """A planned sweep (``points.plan_sweep``) run into ``folder``: store, tables, charts
     (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for, and
-    ``report.html`` unless ``report`` is False."""
+    ``report.html`` unless ``report`` is False. ``command``: what the manifest records as the
+    command (default: this process's)."""
     import pandas as pd
 
     from . import sweeps
@@ -413,7 +454,9 @@ def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor
         list(plan.points), folder, spec.resolved(sweep), sweep.base, option=option, resume=resume,
         executor_=executor_, max_reps=sweep.max_replications, factors=sweep.factors,
         precision=sweep.precision, progress=progress,
-        manifest={"name": sweep.name, "source": source}, extra_files=CHART_FILES,
+        manifest={"name": sweep.name, "source": source,
+                  **({"command": list(command)} if command is not None else {})},
+        extra_files=CHART_FILES,
         preparing=preparing)
     for line in notices:
         if notice:

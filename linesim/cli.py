@@ -22,10 +22,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .loader import ScenarioError, load_scenario_source, override_value
+from .progress import Ticker, minutes
 
 EXIT_BAD_INPUT = 2
 
@@ -33,6 +33,11 @@ EXIT_BAD_INPUT = 2
 # takes more than a second, i.e. the first run on a machine, or after linesim was updated).
 PREPARING = "preparing the fast engine (compiled once per machine, about 30 s the first time)…"
 PREPARING_SHORT = "preparing the fast engine…"
+
+# Where run and experiment folders go without --out: <working folder>/runs/<name>/, so a first
+# run of a shipped scenario never overwrites the committed results/ (regenerated on purpose by
+# results/regenerate.sh and sweeps/regenerate.sh, with --results-dir results).
+DEFAULT_RESULTS_DIR = Path("runs")
 
 ENGINE_HELP = ("Override run.engine: auto (the compiled engine where it supports every feature "
                "the scenario uses, SimPy otherwise), simpy (the reference) or fast.")
@@ -92,19 +97,54 @@ def validate(scenarios: tuple[Path, ...], engine) -> None:
     err = Console(stderr=True)
     from .report import clean
 
+    from .capacity import capacity_check
+    from .report import capacity_panel
+
     sources: list = []
     loaded = _load_all(scenarios, _overrides(None, None, None, None, (), engine), err, sources)
     warned = _preflight(loaded, sources, None, False, err)
-    for (path, sc), warnings in zip(loaded, warned):
+    doubts = _plausibility(loaded, sources)
+    _, con = _consoles()
+    for (path, sc), warnings, doubtful in zip(loaded, warned, doubts):
         click.echo(clean(f"{path}: ok ({sc.name}: {len(sc.stations)} stations)"))
+        con.print(capacity_panel(sc.name, sc.unit, capacity_check(sc)))
         for line in warnings:
             _say(err, f"warning {sc.name}: {line}")
+        for problem in doubtful:
+            _warn(err, problem)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["scenario", "sweep"]), default="scenario")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write it to FILE instead of printing it.")
+@click.option("--markdown", is_flag=True,
+              help="The format reference (docs/FORMAT.md, scenario and sweep files) instead.")
+def schema(kind: str, out, markdown: bool) -> None:
+    """Print the JSON Schema of scenario (default) or sweep files, for editors and validators.
+
+    In a YAML file, `# yaml-language-server: $schema=PATH` on the first line makes editors with
+    the YAML language server complete keys and flag mistakes as you type.
+    """
+    from . import docs_gen
+    from .schema import schema_text, write_file
+
+    text = docs_gen.format_markdown() if markdown else schema_text(kind)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_file(out, text)
+    except OSError as exc:
+        _say(Console(stderr=True), f"error {out}: cannot write: {exc.strerror or exc}")
+        sys.exit(EXIT_BAD_INPUT)
+    _say(Console(stderr=True), f"wrote {out}")
 
 
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder (one scenario only).")
-@click.option("--results-dir", type=click.Path(path_type=Path), default=Path("results"),
+@click.option("--results-dir", type=click.Path(path_type=Path), default=DEFAULT_RESULTS_DIR,
               show_default=True, help="Root of run folders: <results-dir>/<scenario name>/.")
 @click.option("--replications", "-n", type=int, help="Override run.replications.")
 @click.option("--seed", type=int, help="Override run.seed.")
@@ -143,28 +183,30 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
     from .results import dumps_json
 
     warned = _preflight(loaded, sources, jobs, force, err)  # every scenario, before any runs
+    doubts = _plausibility(loaded, sources)
     plans: list = []
     try:
         plans = api.plan_runs(loaded, out, results_dir)
         with api.termination_as_interrupt(), api.prepared(plans, notice=lambda s: _say(err, s)):
             summaries = []
-            for plan, warnings in zip(plans, warned):
+            for plan, warnings, doubtful in zip(plans, warned, doubts):
                 scenario = plan.scenario
                 n_jobs = jobs or default_jobs(scenario.run.replications)
                 cap = capacity_check(scenario)
                 con.print(capacity_panel(scenario.name, scenario.unit, cap))
                 for line in warnings:
                     _say(err, f"warning {scenario.name}: {line}")
-                with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                              TimeElapsedColumn(), console=err, transient=True) as progress:
-                    described = f"{scenario.name}: replications"
-                    task = progress.add_task(described, total=scenario.run.replications)
+                for problem in doubtful:
+                    _warn(err, problem)
+                plan.warnings = [{"file": p.file, "line": p.line, "path": p.path,
+                                  "message": p.message} for p in doubtful]
+                with _Ticker(err, scenario.name, scenario.run.replications) as tick:
+                    preview = _Preview(tick, scenario, n_jobs)
                     summary = api.run_scenario(
                         plan, n_jobs, cap, charts=not no_charts, report=not no_report,
-                        progress=lambda _r: progress.advance(task),
+                        progress=preview,
                         notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"),
-                        preparing=_Preparing(err, scenario.name, lambda text, d=described:
-                                             progress.update(task, description=text or d)))
+                        preparing=tick.preparing)
                 con.print(summary_renderable(summary))
                 con.print(plain(f"run folder: {plan.folder.path}"), soft_wrap=True)
                 if not no_report:
@@ -193,7 +235,7 @@ def _experiment_options(f):
     """Options every experiment command shares (output folder, executor, resume, charts)."""
     for option in reversed([
         click.option("--out", type=click.Path(path_type=Path), help="Experiment folder."),
-        click.option("--results-dir", type=click.Path(path_type=Path), default=Path("results"),
+        click.option("--results-dir", type=click.Path(path_type=Path), default=DEFAULT_RESULTS_DIR,
                      show_default=True, help="Root of folders: <results-dir>/<name>/."),
         click.option("--replications", "-n", type=int,
                      help="Replications per point (the maximum with --precision)."),
@@ -250,65 +292,50 @@ class _Preparing:
             _say(self.err, f"{self.label}: {PREPARING}")
         elif not self.err.is_terminal:
             _say(self.err, f"{self.label}: the fast engine is ready "
-                           f"({_minutes(time.monotonic() - self.t0)})")
+                           f"({minutes(time.monotonic() - self.t0)})")
 
 
-class _Ticker:
-    """Progress of an experiment's replications: a bar with the time left in a terminal, a plain
-    line every ``every`` seconds otherwise (logs, CI, notebooks). ``preparing``: the line while
-    the fast engine compiles (``_Preparing``)."""
-
-    def __init__(self, err: Console, label: str, every: float = 10.0):
-        self.err, self.label, self.every = err, label, every
-        self.bar = None
-        self.task = None
-        self.t0 = None
-        self.last = 0.0
-
-    def __enter__(self):
-        import time
-
-        from rich.progress import TimeRemainingColumn
-
-        self.t0 = self.last = time.monotonic()
-        if self.err.is_terminal:
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                                console=self.err, transient=True)
-            self.bar.__enter__()
-            self.task = self.bar.add_task(self.label, total=None)
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+class _Ticker(Ticker):
+    """``progress.Ticker`` (a bar with the time left in a terminal, plain lines elsewhere) with
+    ``preparing``: the line while the fast engine compiles (``_Preparing``), after which the
+    time left is estimated from the replications' time only."""
 
     @property
     def preparing(self) -> "_Preparing":
-        import time
-
         def show(text):
-            if self.bar is not None:
-                self.bar.update(self.task, description=text or self.label)
-            if text is None:  # the time left is estimated from the replications' time only
-                self.t0 = self.last = time.monotonic()
+            self.describe(text)
+            if text is None:
+                self.restart_clock()
 
         return _Preparing(self.err, self.label, show)
 
-    def __call__(self, p) -> None:
-        import time
+    @property
+    def err(self) -> Console:
+        return self.console
 
-        if self.bar is not None:
-            self.bar.update(self.task, completed=p.done, total=p.total)
-            return
-        now = time.monotonic()
-        if now - self.last < self.every and p.done < p.total:
-            return
-        self.last = now
-        rate = (p.done - p.resumed) / (now - self.t0) if now > self.t0 else 0.0
-        left = f", about {_minutes((p.total - p.done) / rate)} left" if rate > 0 else ""
-        _say(self.err, f"{self.label}: {p.done}/{p.total} replications, "
-                       f"{_minutes(now - self.t0)} elapsed{left}")
+
+class _Preview:
+    """The progress callback of a run: counts each replication on the ticker and, once the first
+    batch has finished (``report.PREVIEW_MIN_REPLICATIONS`` or more), prints one labelled preview
+    of the annual output. It only reads the results: the run and its files are the same."""
+
+    def __init__(self, tick: Ticker, scenario, jobs: int):
+        from .report import PREVIEW_MIN_REPLICATIONS
+
+        self.tick, self.scenario = tick, scenario
+        total = scenario.run.replications
+        # the first batch (one replication per worker), at least 2 (an interval), at most half
+        self.at = max(2, min(jobs, total // 2)) if total >= PREVIEW_MIN_REPLICATIONS else None
+        self.annual: list[float] = []
+
+    def __call__(self, result) -> None:
+        self.tick.advance(result.replication)
+        self.annual.append(result.annual_output)
+        if self.at is not None and len(self.annual) == self.at < self.scenario.run.replications:
+            from .report import preview_text
+
+            self.tick.print(preview_text(self.annual, self.scenario.run.replications,
+                                         self.scenario.unit, self.scenario.run.horizon))
 
 
 def _experiment_preflight(base, points: int, jobs, force: bool, err: Console, place) -> None:
@@ -326,10 +353,6 @@ def _experiment_preflight(base, points: int, jobs, force: bool, err: Console, pl
         sys.exit(EXIT_BAD_INPUT)
     for line in result.warnings:
         _say(err, f"warning {base.name}: {line}")
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _experiment_errors(err: Console):
@@ -437,22 +460,12 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
 
 def _with_run(loaded, run: dict):
     """A loaded sweep file with command-line run options (they win over the file's run block)."""
-    from .experiments.spec import SweepRun, apply_run
+    from .experiments.spec import with_run
 
-    spec = loaded.spec
-    merged = {**spec.run.model_dump(mode="json", exclude_none=True), **run}
     try:
-        new_run = SweepRun.model_validate(merged)
-    except Exception as exc:  # noqa: BLE001 - pydantic ValidationError: bad option values
-        raise click.BadParameter(str(exc).splitlines()[-1]) from None
-    spec = spec.model_copy(update={"run": new_run})
-    source = loaded.source
-    if hasattr(source, "overridden"):  # problems at these keys are the command line's
-        import dataclasses
-
-        source = dataclasses.replace(source, overridden=(*source.overridden,
-                                                         *(f"run.{k}" for k in run)))
-    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, source), source=source)
+        return with_run(loaded, run)
+    except ValueError as exc:  # bad option values
+        raise click.BadParameter(str(exc)) from None
 
 
 def _problems(err: Console, exc) -> None:
@@ -609,6 +622,25 @@ def _say(err: Console, line: str) -> None:
     from .report import clean
 
     err.print(clean(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def _warn(err: Console, problem) -> None:
+    """A plausibility warning at its file, line and key path: 'warning' in yellow in a terminal."""
+    from rich.text import Text
+
+    from .report import clean
+
+    err.print(Text.assemble(("warning", "yellow"), " ", clean(problem)), highlight=False,
+              soft_wrap=True)
+
+
+def _plausibility(loaded, sources) -> list[list]:
+    """Each scenario's plausibility warnings (``plausibility.check``), placed in its file (a
+    loader Problem: file, line, key path, message). They never change the exit status."""
+    from .plausibility import check
+
+    return [[source.problem(d.loc, d.message) for d in check(scenario, source.unitless)]
+            for (_, scenario), source in zip(loaded, sources)]
 
 
 def _preflight(loaded, sources, jobs, force, err: Console) -> list[tuple[str, ...]]:

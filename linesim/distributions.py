@@ -118,9 +118,12 @@ def uniform_sampler(gen: np.random.Generator) -> Sampler:
 
 
 class Constant(_Spec):
+    """Always the same duration (a bare duration is this)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"dist": "constant", "value": "38 s"}]})
     dist: Literal["constant"] = "constant"
     _TIME_FIELDS = ("value",)
-    value: NonNegDuration
+    value: NonNegDuration = Field(description="The duration.")
 
     def mean_s(self) -> float:
         return self.value
@@ -133,9 +136,13 @@ class Constant(_Spec):
 
 
 class Exponential(_Spec):
+    """Memoryless: the usual time to repair and, for a bare MTBF, time between failures
+    (cv 1)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"dist": "exponential", "mean": "5 min"}]})
     dist: Literal["exponential"]
     _TIME_FIELDS = ("mean",)
-    mean: PosDuration
+    mean: PosDuration = Field(description="The mean.")
 
     def mean_s(self) -> float:
         return self.mean
@@ -150,9 +157,11 @@ class Exponential(_Spec):
 class _MeanSpread(_Spec):
     """mean with exactly one of sd (seconds) or cv (dimensionless)."""
 
-    mean: PosDuration
-    sd: Optional[NonNegDuration] = None
-    cv: Optional[NonNegFloat] = None
+    mean: PosDuration = Field(description="The mean.")
+    sd: Optional[NonNegDuration] = Field(None, description=(
+        "Standard deviation, a duration. Give sd or cv."))
+    cv: Optional[NonNegFloat] = Field(None, description=(
+        "Coefficient of variation, sd / mean (a number, 0.05 = 5 %). Give sd or cv."))
     _TIME_FIELDS = ("mean", "sd")
 
     @model_validator(mode="after")
@@ -181,8 +190,13 @@ def _Phi(x: float) -> float:
 
 
 class Normal(_MeanSpread):
+    """Normal, truncated at ``min`` by resampling (a draw below it is drawn again), so the
+    realised mean is slightly above ``mean`` when the truncation bites."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"dist": "normal", "mean": "40 s", "sd": "2 s"}]})
     dist: Literal["normal"]
-    min: NonNegDuration = 0.0
+    min: NonNegDuration = Field(0.0, description="Truncation point: draws below it are drawn again.")
     _TIME_FIELDS = ("mean", "sd", "min")
 
     @model_validator(mode="after")
@@ -227,6 +241,11 @@ class Normal(_MeanSpread):
 
 
 class Lognormal(_MeanSpread):
+    """Lognormal by its own mean and spread (not the underlying normal's mu and sigma): the
+    usual shape of manual cycle times."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"dist": "lognormal", "mean": "37.5 s", "cv": 0.05}]})
     dist: Literal["lognormal"]
 
     def _draw(self, gen, n):
@@ -239,6 +258,9 @@ class Lognormal(_MeanSpread):
 
 
 class Gamma(_MeanSpread):
+    """Gamma by mean and spread (a spread > 0: use constant for none)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"dist": "gamma", "mean": "3 min", "cv": 0.8}]})
     dist: Literal["gamma"]
 
     @model_validator(mode="after")
@@ -254,10 +276,13 @@ class Gamma(_MeanSpread):
 
 
 class Erlang(_Spec):
+    """The sum of ``k`` exponential phases with the given overall mean (cv = 1/sqrt(k))."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"dist": "erlang", "mean": "40 s", "k": 4}]})
     dist: Literal["erlang"]
     _TIME_FIELDS = ("mean",)
-    mean: PosDuration
-    k: Annotated[int, Field(ge=1, strict=True)]
+    mean: PosDuration = Field(description="The mean of the whole (all k phases).")
+    k: Annotated[int, Field(ge=1, strict=True)] = Field(description="Number of phases (shape).")
 
     def mean_s(self) -> float:
         return self.mean
@@ -270,11 +295,16 @@ class Erlang(_Spec):
 
 
 class Triangular(_Spec):
+    """Triangular from three estimates (shortest, most likely, longest): min <= mode <= max,
+    min < max."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"dist": "triangular", "min": "2 min", "mode": "4 min", "max": "15 min"}]})
     dist: Literal["triangular"]
     _TIME_FIELDS = ("min", "mode", "max")
-    min: NonNegDuration
-    mode: NonNegDuration
-    max: NonNegDuration
+    min: NonNegDuration = Field(description="The shortest value.")
+    mode: NonNegDuration = Field(description="The most likely value.")
+    max: NonNegDuration = Field(description="The longest value.")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -297,10 +327,13 @@ class Triangular(_Spec):
 
 
 class Uniform(_Spec):
+    """Every value between ``min`` and ``max`` equally likely (min < max)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"dist": "uniform", "min": "35 s", "max": "45 s"}]})
     dist: Literal["uniform"]
     _TIME_FIELDS = ("min", "max")
-    min: NonNegDuration
-    max: NonNegDuration
+    min: NonNegDuration = Field(description="The lower bound.")
+    max: NonNegDuration = Field(description="The upper bound.")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -319,11 +352,16 @@ class Uniform(_Spec):
 
 
 class Empirical(_Spec):
-    """Resampled observations. The loader turns ``file`` + ``column`` into ``values``
-    (relative to the scenario file), so the resolved scenario carries the data itself."""
+    """Resampled observations (drawn with replacement). The loader turns ``file`` + ``column``
+    (a CSV relative to the scenario file) into ``values``, so the resolved scenario carries the
+    data itself."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"dist": "empirical", "values": [38, 41, "39.5 s", 44]},
+        {"dist": "empirical", "file": "cycle-times.csv", "column": "seconds"}]})
     dist: Literal["empirical"]
-    values: Annotated[list[NonNegDuration], Field(min_length=1)]
+    values: Annotated[list[NonNegDuration], Field(min_length=1)] = Field(description=(
+        "The observed durations, drawn with replacement; or give file (+ column) instead."))
     _TIME_FIELDS = ("values",)
 
     def mean_s(self) -> float:
@@ -363,6 +401,7 @@ def _bare_as(kind: str):
             f"{', '.join(DIST_NAMES)}), got {value!r}"
         )
 
+    convert.bare_duration_as = kind  # what a bare duration means (for the JSON Schema)
     return BeforeValidator(convert)
 
 

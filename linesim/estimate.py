@@ -9,6 +9,10 @@ Stage: replicate (list[RunResult]) ─► **estimate** ─► summary (plain dic
   With no spread (deterministic lines) or a single replication it is 1 or 0. The share of
   replications that reached the target is given beside it.
 * ``met`` is ``probability >= confidence``.
+* The verdict says what it rests on (``basis``): the replications and the simulated time of
+  each, "annualised from N days" when that is shorter than a year, and that the interval is wide
+  with fewer than ``FEW_REPLICATIONS``. Probabilities beyond 0.001 of 0 or 1 are written
+  "< 0.001" / "> 0.999" (``probability_text``): the JSON keeps the number.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from .scenario import Scenario
 from .simulate import RunResult
 from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
-from .units import HOUR, plural
+from .units import HOUR, YEAR, plural, probability_text, span_text
+
+# Fewer replications than this: the verdict says the interval is wide (a t-interval on 2-4
+# replications is 1.6 to 6.4 times the width it has on 10).
+FEW_REPLICATIONS = 5
 
 
 def t_interval(values: Sequence[float]) -> dict:
@@ -157,6 +165,7 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
         "bottleneck": bottleneck["name"] if bottleneck["bottleneck_share"] > 0 else None,
         "wip_mean": float(np.mean([r.wip_mean for r in results])),
         "lead_time_s": {"mean": _mean([r.lead_time_mean_s for r in results])},
+        "lost": lost_summary(scenario, results),
         "scrapped_per_year": float(np.mean(
             [r.scrapped * r.scheduled_s_per_year / r.scheduled_s for r in results])),
         "capacity": {
@@ -194,8 +203,37 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
     return summary
 
 
+def lost_summary(scenario: Scenario, results: list[RunResult]) -> dict:
+    """Arrivals turned away by a full queue (``when_full: lose``): the mean count per
+    replication in the window, a year's worth, and their share of all arrivals where every
+    source takes arrivals from outside (``share_of_arrivals``; None otherwise: the engines count
+    parts entering the plant, not arrivals per source)."""
+    per_rep = float(np.mean([r.lost for r in results]))
+    per_year = float(np.mean([r.lost * r.scheduled_s_per_year / r.scheduled_s for r in results]))
+    share = None
+    if all(st.arrivals is not None for st in scenario.stations if st.is_source):
+        arrived = sum(r.lost + r.entered for r in results)
+        share = sum(r.lost for r in results) / arrived if arrived else 0.0
+    return {"per_replication": per_rep, "per_year": per_year, "share_of_arrivals": share}
+
+
 def _n(x: float) -> str:
     return f"{x:,.0f}"
+
+
+def basis(summary: dict) -> str:
+    """What the figures rest on: replications × simulated span after warm-up, and a wide
+    interval when there are few replications."""
+    n, horizon = summary["replications"], summary["horizon_s"]
+    reps = f"{n} replication" + ("" if n == 1 else "s")
+    span = span_text(horizon)
+    text = f"Based on {reps} of {span}" + ("" if n == 1 else " each") + " after warm-up."
+    if n < 2:
+        text += " One replication gives no interval: run at least 5 for one, 10 or more to decide."
+    elif n < FEW_REPLICATIONS:
+        text += (f" With fewer than {FEW_REPLICATIONS} replications the interval is wide: run 10 "
+                 "or more to decide.")
+    return text
 
 
 def _tied(names: list[str]) -> str:
@@ -213,15 +251,20 @@ def verdict(summary: dict) -> str:
     cap = summary["capacity"]
     hours = summary["scheduled_hours_per_year"]
     ci = annual["ci95"]
-    ci_text = f" (95% CI {_n(ci[0])}–{_n(ci[1])})" if ci else ""
+    notes = []
+    if summary["horizon_s"] < YEAR - 1e-6:  # a short run's output, scaled up to a year
+        notes.append(f"annualised from {span_text(summary['horizon_s'])}")
+    if ci:
+        notes.append(f"95% CI {_n(ci[0])}–{_n(ci[1])}")
     what = summary.get("structure", "line")
-    made = f"The {what} makes {_n(annual['mean'])} {units} a year{ci_text} on {_n(hours)} scheduled hours"
+    made = (f"The {what} makes {_n(annual['mean'])} {units} a year"
+            + (f" ({'; '.join(notes)})" if notes else "") + f" on {_n(hours)} scheduled hours")
     limit = (f"Its ceiling is {_n(cap['ceiling_per_year'])} a year at the limiting station "
              f"{cap['limiting_station']} ({_tied(cap['tied_with'])}"
              f"{_n(cap['ceiling_24_7_per_year'])} even 24/7/365)")
     held = summary["bottleneck"]
     held_text = f"; {held} holds the {what} back most often" if held else ""
-    supply = _jis_text(summary)
+    supply = _jis_text(summary) + lost_text(summary) + " " + basis(summary)
     target = summary["target"]
     if target is None:
         return f"{made}. {limit}{held_text}.{supply}"
@@ -229,10 +272,10 @@ def verdict(summary: dict) -> str:
     p = target["probability"]
     need = cap["required_cycle_s"]
     if target["met"]:
-        head = (f"YES: {goal} {units} a year is reachable with probability {p:.2f} "
+        head = (f"YES: {goal} {units} a year is reachable with probability {probability_text(p)} "
                 f"(>= {target['confidence']:.2f} required).")
     else:
-        head = (f"NO: {goal} {units} a year is reached with probability only {p:.2f} "
+        head = (f"NO: {goal} {units} a year is reached with probability only {probability_text(p)} "
                 f"(< {target['confidence']:.2f} required).")
     if cap["ceiling_24_7_per_year"] < target["annual_output"]:
         why = (f" Out of reach of this {what} even 24/7/365: it needs an effective cycle of "
@@ -243,6 +286,16 @@ def verdict(summary: dict) -> str:
     else:
         why = ""
     return f"{head}{why} {made}. {limit}{held_text}.{supply}"
+
+
+def lost_text(summary: dict) -> str:
+    """Arrivals turned away, when there were any."""
+    lost = summary.get("lost") or {}
+    if not lost.get("per_year"):
+        return ""
+    share = lost.get("share_of_arrivals")
+    of = f" ({share:.1%} of arrivals)" if share is not None else ""
+    return f" {_n(lost['per_year'])} arrivals a year were turned away by a full queue{of}."
 
 
 def _jis_text(summary: dict) -> str:

@@ -44,12 +44,12 @@ import yaml
 from markupsafe import Markup, escape
 
 from . import __version__
-from .units import DAY, YEAR, format_duration, plural
+from .estimate import FEW_REPLICATIONS
+from .units import DAY, YEAR, format_duration, plural, probability_text, span_text
 from .results import MANIFEST, REPORT_FILE, write_text
 
 REPORT = REPORT_FILE
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a scenario file's limit (loader)
-FEW_REPLICATIONS = 5  # below this the report says the intervals are wide
 
 # Chart captions by file stem: the run's charts first, then the experiments', in this order.
 CAPTIONS = {
@@ -64,6 +64,7 @@ CAPTIONS = {
     "oee": "OEE-style breakdown per station (ISO 22400 time model: availability, performance, "
            "quality); time starved or blocked is not counted against the station.",
     "output_per_period": "Output per period over the simulated time, the warm-up marked.",
+    "wip": "Work in progress (parts in the plant) over time.",
     "wip_over_time": "Work in progress (parts in the plant) over time.",
     "buffer_levels": "Buffer levels over time.",
     "buffer_occupancy": "How full each buffer is: share of time at each level (time-weighted).",
@@ -220,16 +221,10 @@ def num(x, digits: int = 0) -> str:
 
 
 def p_text(p) -> str:
-    """A probability as a planner should read it: three decimals, "< 0.001" and "> 0.999" at
-    the ends (never 3.4e-14 or a bare 1.000 that claims certainty)."""
-    if _missing(p):
-        return "—"
-    p = float(p)
-    if p < 0.001:
-        return "< 0.001"
-    if p > 0.999:
-        return "> 0.999"
-    return f"{p:.3f}"
+    """A probability as a planner should read it (``units.probability_text``: "< 0.001" and
+    "> 0.999" at the ends, never 3.4e-14 or a bare 1.00 that claims certainty); "—" if
+    missing."""
+    return "—" if _missing(p) else probability_text(float(p))
 
 
 def share(x) -> str:
@@ -243,16 +238,8 @@ def interval(ci, digits: int = 0) -> str:
 
 
 def span(seconds) -> str:
-    """A horizon or warm-up in words: "1 year", "2 days", "8 h"."""
-    if _missing(seconds):
-        return "—"
-    s = float(seconds)
-    if s > 0 and abs(s / YEAR - round(s / YEAR)) < 1e-9:
-        years = round(s / YEAR)
-        return f"{years} year" + ("s" if years != 1 else "")
-    if s >= 2 * DAY:
-        return f"{s / DAY:g} days"
-    return format_duration(s)
+    """A horizon or warm-up in words (``units.span_text``: "one year", "2 days", "8 hours")."""
+    return "—" if _missing(seconds) else span_text(float(seconds))
 
 
 def basis_notes(replications: int, horizon_s, warmup_s, what: str = "These figures") -> list[dict]:
@@ -273,7 +260,7 @@ def basis_notes(replications: int, horizon_s, warmup_s, what: str = "These figur
     if replications < 2:
         notes.append({"text": "One replication gives no interval: nothing here says how much "
                               "another year could differ. Run at least 5.", "warn": True})
-    elif replications < FEW_REPLICATIONS:
+    elif replications < FEW_REPLICATIONS:  # as the verdict (estimate.basis)
         notes.append({"text": f"Only {replications} replications: the 95% intervals are wide "
                               "(and themselves uncertain). Run at least 5, better 10, before "
                               "deciding on these numbers.", "warn": True})
@@ -524,6 +511,14 @@ def _run_page(folder: Path) -> Page:
                "head": ("YES" if met else "NO") if target else "",
                "text": _strip_yes_no(str(summary.get("verdict") or ""))}
     notes = basis_notes(n, summary.get("horizon_s"), summary.get("warmup_s"))
+    for w in summary.get("warnings") or []:  # the scenario's plausibility warnings
+        if isinstance(w, dict):
+            where = ":".join(str(w[k]) for k in ("file", "line") if w.get(k) is not None)
+            text = f"{where}: {w.get('path')}: {w.get('message')}" if where else \
+                f"{w.get('path')}: {w.get('message')}"
+        else:
+            text = str(w)
+        notes.append({"text": f"Check the scenario: {text}", "warn": True})
     precision = summary.get("precision")
     if isinstance(precision, dict):
         notes.append({"text": f"Replications were added until the 95% interval was within "
@@ -704,20 +699,27 @@ def _buffers_section(folder: Path) -> Optional[Section]:
 
 
 def _lost_section(summary: dict, units: str) -> Optional[Section]:
-    """Arrivals turned away by a full queue (``when_full: lose``), when the summary has any."""
+    """Arrivals turned away by a full queue (``when_full: lose``), when there were any."""
     lost = summary.get("lost")
-    if _missing(lost) if not isinstance(lost, dict) else not lost:
+    if isinstance(lost, (int, float)) and not isinstance(lost, bool):
+        lost = {"per_replication": lost}
+    if not isinstance(lost, dict) or not any(
+            isinstance(v, (int, float)) and v > 0 for k, v in lost.items() if k != "share_of_arrivals"):
         return None
-    if not isinstance(lost, dict):
-        if float(lost) <= 0:
-            return None
-        return Section("lost", "Lost arrivals", paragraphs=[
-            f"{num(lost)} arriving parts were turned away by a full queue."])
-    rows = [[str(k), num(v) if isinstance(v, (int, float)) else _value(v)]
-            for k, v in sorted(lost.items())]
+    rows = []
+    if not _missing(lost.get("per_year")):
+        rows.append(["turned away a year (annualised)", num(lost["per_year"])])
+    if not _missing(lost.get("per_replication")):
+        rows.append(["turned away per replication, in the observed time",
+                     num(lost["per_replication"], 1)])
+    if not _missing(lost.get("share_of_arrivals")):
+        rows.append(["share of all arrivals", share(lost["share_of_arrivals"])])
+    known = {"per_year", "per_replication", "share_of_arrivals"}
+    rows += [[str(k), _value(v)] for k, v in sorted(lost.items()) if k not in known]
     return Section("lost", "Lost arrivals", paragraphs=[
-        "Arriving parts turned away by a full queue (when_full: lose):"],
-        tables=[_table(["what", "value"], rows, numeric=(1,))])
+        "Arriving parts turned away because the queue in front of the plant was full "
+        "(arrivals with when_full: lose): output the plant could have had with more room."],
+        tables=[_table(["", "mean"], rows, numeric=(1,))])
 
 
 # -- an experiment folder (sweep, improve, solve) ----------------------------------------------

@@ -601,11 +601,48 @@ class Source:
     file: str
     node: Optional[yaml.Node]
     overridden: tuple[str, ...] = ()
+    given: str = "on the command line"  # where the overridden values came from, for messages
 
     def problem(self, loc: tuple, message: str) -> Problem:
         """A Problem at the key path ``loc`` (e.g. ``("run", "horizon")``)."""
         path, line = _walk(self.node, tuple(loc))
-        return _from_override(Problem(self.file, path, line, message), list(self.overridden))
+        return _from_override(Problem(self.file, path, line, message), list(self.overridden),
+                              self.given)
+
+    def unitless(self, loc: tuple) -> Optional[bool]:
+        """Whether the duration at ``loc`` was written as a bare number, no unit (``mttr: 30``,
+        ``{dist: exponential, mean: 30}``, ``"30"``): True if any of its durations was; None
+        where the file does not say (no such key, a value given on the command line)."""
+        path, _ = _walk(self.node, tuple(loc))
+        if any(path == o or path.startswith((o + ".", o + "[")) or o.startswith((path + ".", path + "["))
+               for o in self.overridden):
+            return None
+        node = self.node
+        for part in loc:
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                node = next((v for k, v in node.value if k.value == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                    and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return None
+        if node is None:
+            return None
+        if isinstance(node, yaml.MappingNode):
+            scalars = []
+            for key, value in node.value:
+                if key.value in _DURATION_KEYS and isinstance(value, yaml.ScalarNode):
+                    scalars.append(value)
+                elif key.value == "values" and isinstance(value, yaml.SequenceNode):
+                    scalars.extend(v for v in value.value if isinstance(v, yaml.ScalarNode))
+        else:
+            scalars = [node] if isinstance(node, yaml.ScalarNode) else []
+        return any(_BARE_NUMBER.fullmatch(v.value.strip()) for v in scalars)
+
+
+# The keys of a distribution that hold durations (``cv`` is a ratio), and a number with no unit.
+_DURATION_KEYS = frozenset({"value", "mean", "sd", "min", "mode", "max"})
+_BARE_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -> Scenario:
@@ -613,9 +650,10 @@ def load_scenario(path: str | Path, overrides: Iterable[tuple[str, Any]] = ()) -
     return load_scenario_source(path, overrides)[0]
 
 
-def load_scenario_source(path: str | Path,
-                         overrides: Iterable[tuple[str, Any]] = ()) -> tuple[Scenario, Source]:
-    """``load_scenario`` and the scenario's ``Source`` (to place later problems in the file)."""
+def load_scenario_source(path: str | Path, overrides: Iterable[tuple[str, Any]] = (),
+                         given: str = "on the command line") -> tuple[Scenario, Source]:
+    """``load_scenario`` and the scenario's ``Source`` (to place later problems in the file).
+    ``given`` says in messages where the overrides' values came from."""
     path = Path(path)
     file = str(path)
     data, node = _read_yaml(path, file, "scenario")
@@ -630,16 +668,18 @@ def load_scenario_source(path: str | Path,
     if problems:
         raise ScenarioError(problems)
     try:
-        return Scenario.model_validate(data), Source(file, node, tuple(overridden))
+        return Scenario.model_validate(data), Source(file, node, tuple(overridden), given)
     except ValidationError as exc:
         found = [_from_file(p, origins) for p in problems_from(exc, file, node)]
-        raise ScenarioError([_from_override(p, overridden) for p in found]) from None
+        raise ScenarioError([_from_override(p, overridden, given) for p in found]) from None
 
 
-def _from_override(problem: Problem, overridden: list[str]) -> Problem:
-    """A problem in a value given on the command line has no line in the file."""
+def _from_override(problem: Problem, overridden: list[str],
+                   given: str = "on the command line") -> Problem:
+    """A problem in a value given on the command line (or ``given`` elsewhere) has no line in
+    the file."""
     for shown in overridden:
         if problem.path == shown or problem.path.startswith(shown + ".") or problem.path.startswith(shown + "["):
             return Problem(problem.file, problem.path, None,
-                           problem.message + " (value given on the command line)")
+                           problem.message + f" (value given {given})")
     return problem

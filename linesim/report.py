@@ -27,7 +27,7 @@ from .experiments.core import BASE
 from .experiments.labels import (axis_label, factor_columns, factor_meta, level_text, number,
                                  percent, signed, solve_view, target_of, with_base_values)
 from .states import STATE_NAMES
-from .units import plural
+from .units import plural, probability_text, span_text
 
 
 def clean(text: object) -> str:
@@ -70,6 +70,33 @@ def capacity_panel(name: str, unit: str, cap: CapacityCheck) -> Panel:
                  border_style="cyan")
 
 
+# A run of this many replications or more prints a preview once its first batch has finished.
+PREVIEW_MIN_REPLICATIONS = 6
+
+
+def _about(x: float) -> str:
+    """A figure rounded to 3 significant digits: a preview must not look precise."""
+    if x == 0 or not math.isfinite(x):
+        return _n(x)
+    digits = 2 - int(math.floor(math.log10(abs(x))))
+    return _n(round(x, digits) if digits < 0 else x, max(0, min(digits, 2)))
+
+
+def preview_text(annual: list[float], total: int, unit: str, horizon_s: float) -> str:
+    """The labelled first answer from the first replications of a run (``annual``: their annual
+    outputs, in the order they finished): a rounded mean and its wide interval."""
+    from .estimate import t_interval  # (estimate loads the model's result types)
+
+    iv = t_interval(annual)
+    short = horizon_s < 365 * 86400 - 1e-6
+    notes = [f"annualised from {span_text(horizon_s)}"] if short else []
+    if iv["ci95"]:
+        notes.append(f"95% CI {_about(iv['ci95'][0])}–{_about(iv['ci95'][1])}, wide")
+    notes.append("the full run continues")
+    return clean(f"Preview from {len(annual)} of {total} replications: about "
+                 f"{_about(iv['mean'])} {plural(unit)} a year ({'; '.join(notes)})")
+
+
 def summary_renderable(summary: dict) -> Group:
     met = summary["target"]["met"] if summary.get("target") else None
     style = "green" if met else ("red" if met is False else "white")
@@ -91,8 +118,13 @@ def summary_renderable(summary: dict) -> Group:
         key.add_row(plain(f"  of which {variant}"), _n(per_year), "")
     if summary.get("target"):
         t = summary["target"]
-        key.add_row("P(one year ≥ target)", f"{t['probability']:.3f}",
+        key.add_row("P(one year ≥ target)", probability_text(t["probability"]),
                     f"{t['replications_reaching']}/{summary['replications']} reps reached")
+    lost = summary.get("lost") or {}
+    if lost.get("per_year"):  # arrivals turned away by a full queue (when_full: lose)
+        share = lost.get("share_of_arrivals")
+        key.add_row("lost arrivals a year", _n(lost["per_year"]),
+                    f"{share:.1%} of arrivals" if share is not None else "")
     key.add_row("bottleneck (active-period)", plain(summary["bottleneck"] or "—"), "")
     key.add_row("WIP (mean)", _n(summary["wip_mean"], 1), "")
     lead = summary["lead_time_s"]["mean"]

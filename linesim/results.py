@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # tables only: no SimPy at run time for charts and reports
     from .simulate import RunResult
 
 REPLICATION_COLUMNS = [
-    "replication", "output", "scrapped", "throughput_per_h", "annual_output", "wip_mean",
+    "replication", "output", "scrapped", "lost", "throughput_per_h", "annual_output", "wip_mean",
     "lead_time_mean_s", "scheduled_s", "observed_s", "bottleneck",
 ]
 STATION_COLUMNS = ["replication", "station", "servers", *STATE_NAMES, "bottleneck_share", "failures",
@@ -46,7 +46,9 @@ BUFFER_COLUMNS = ["replication", "after", "before", "kind", "capacity", "mean_le
 # Every file a run folder can hold (the manifest also lists the ones it holds).
 TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
                "scenario.resolved.yaml"]
-CHART_FILES = ["station_states.png", "annual_output.png"]
+CHART_FILES = ["station_states.png", "annual_output.png", "station_states_calendar.png",
+               "bottleneck_shares.png", "oee.png", "output_per_period.png", "wip.png",
+               "buffer_levels.png", "buffer_occupancy.png"]
 MANIFEST = "manifest.json"
 REPORT_FILE = "report.html"  # html_report, written after the manifest (unless --no-report)
 RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST, REPORT_FILE]
@@ -102,7 +104,7 @@ def dumps_json(data: Any) -> str:
 
 def replications_table(results: list[RunResult]) -> pd.DataFrame:
     rows = [{
-        "replication": r.replication, "output": r.output, "scrapped": r.scrapped,
+        "replication": r.replication, "output": r.output, "scrapped": r.scrapped, "lost": r.lost,
         "throughput_per_h": r.throughput_per_h, "annual_output": r.annual_output,
         "wip_mean": r.wip_mean, "lead_time_mean_s": r.lead_time_mean_s,
         "scheduled_s": r.scheduled_s, "observed_s": r.observed_s, "bottleneck": r.bottleneck,
@@ -156,19 +158,23 @@ def write_run(folder: Path, scenario: Scenario, results: list[RunResult], summar
 
 def output_size_estimate(scenario: Scenario) -> int:
     """A generous estimate of a run folder's size in bytes: twice what the tables and charts
-    measure (a few hundred bytes a replication and station, charts under 100 KB each), to refuse
-    a run up front when the disk clearly cannot hold it."""
+    measure (a few hundred bytes a replication and station; charts some 40 KB each and about
+    40 KB more per station over the station and buffer charts), to refuse a run up front when
+    the disk clearly cannot hold it."""
     n, stations = scenario.run.replications, len(scenario.stations)
-    return 2 * (256 * 1024 + n * (200 + 150 * 2 * stations) + 2048 * stations)
+    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations) + 40 * 1024 * stations)
 
 
 def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str,
                    started: str, finished: str, wall_s: float, jobs: int,
                    error: str | None = None, replications_run: int | None = None,
-                   engine: str | None = None, engine_note: str | None = None) -> None:
+                   engine: str | None = None, engine_note: str | None = None,
+                   command: list[str] | None = None, warnings: list | None = None) -> None:
     """The manifest, written last: ``status`` is ok for a complete run folder, failed or
     interrupted for partial output kept aside; ``files`` lists what the folder holds;
-    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why."""
+    ``engine`` the engine that ran ("simpy" or "fast") and ``engine_note`` why; ``command``
+    what made it (default: this process's command line, as ``linesim ARGS``); ``warnings``
+    the scenario's plausibility warnings (file, line, key path, message)."""
     files = sorted({p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
                    | {MANIFEST})
     manifest = {
@@ -182,13 +188,14 @@ def write_manifest(folder: Path, scenario: Scenario, *, source: str, status: str
         "jobs": jobs,
         # The arguments as typed, the program as "linesim" (not the path of this machine's
         # executable or of linesim/__main__.py: a manifest must stay portable).
-        "command": ["linesim", *sys.argv[1:]],
+        "command": list(command) if command is not None else ["linesim", *sys.argv[1:]],
         "started": started,
         "finished": finished,
         "wall_s": round(wall_s, 3),
         "versions": versions(),
         "platform": platform.platform(),
         "files": files,
+        "warnings": list(warnings or []),
     }
     if engine is not None:
         manifest["engine"], manifest["engine_note"] = engine, engine_note

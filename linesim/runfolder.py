@@ -252,6 +252,9 @@ class RunFolder:
         except BaseException:
             self.discard()
             raise
+        if self.real.is_dir():  # the swap at the end replaces it: say so now, not silently
+            self.notices.append(f"replacing the previous run in {self.path} (it stays as it is "
+                                "until this run completes)")
         self.state = "ready"
 
     def _clean_leftovers(self) -> None:

@@ -59,10 +59,25 @@ class Failures(_Frozen):
     scheduled to work, whatever the server is doing.
     """
 
-    mtbf: Optional[RandomInterval] = None
-    availability: Optional[Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]] = None
-    mttr: RandomDuration
-    basis: Literal["operating", "scheduled"] = "operating"
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"mtbf": "8 h", "mttr": {"dist": "exponential", "mean": "10 min"}},
+        {"availability": 0.95, "mttr": "3 min", "basis": "scheduled"}]})
+
+    mtbf: Optional[RandomInterval] = Field(None, description=(
+        "Mean time between failures of each server, counted on the failure clock's basis; a "
+        "bare duration is an exponential with that mean, or give any distribution. Give either "
+        "mtbf or availability."))
+    availability: Optional[Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]] = Field(
+        None, description=(
+            "Share of the basis time a server is not down, A = MTBF / (MTBF + MTTR); with mttr "
+            "it sets an exponential MTBF = MTTR * A / (1 - A). Give either availability or mtbf."))
+    mttr: RandomDuration = Field(description=(
+        "Time to repair, from the failure to the end of the repair (a bare duration is "
+        "constant; exponential is the usual choice)."))
+    basis: Literal["operating", "scheduled"] = Field("operating", description=(
+        "operating: the failure clock runs only while the server processes (a starved or "
+        "blocked server cannot fail); scheduled: it runs whenever the line is scheduled to "
+        "work, whatever the server is doing."))
 
     @model_validator(mode="after")
     def _complete(self):
@@ -163,8 +178,11 @@ class Rework(_Frozen):
     """A fraction of the parts finished here goes back to an upstream station ``to``, through
     an unlimited rework lane (a finite lane in a loop could deadlock the line)."""
 
-    to: str
-    fraction: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "paint", "fraction": "5%"}]})
+
+    to: str = Field(description="The upstream station the reworked parts go back to (by name).")
+    fraction: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)] = Field(
+        description="Share of the parts finished here that go back (drawn per part).")
 
 
 class ConveyorSpec(_Frozen):
@@ -172,8 +190,13 @@ class ConveyorSpec(_Frozen):
     ``transfer_time`` (on scheduled time) and waits at the end; at most ``capacity`` parts on
     it, moving or waiting (the upstream station is blocked while it is full)."""
 
-    transfer_time: PosDuration
-    capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"transfer_time": "3 min", "capacity": 12}]})
+
+    transfer_time: PosDuration = Field(description=(
+        "Time a part travels from this station to the end of the conveyor (runs on scheduled "
+        "time only)."))
+    capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] = Field(description=(
+        "Parts on the conveyor at once, moving or waiting at its end."))
 
 
 class Arrivals(_Frozen):
@@ -184,9 +207,17 @@ class Arrivals(_Frozen):
     next interarrival time starts then); ``lose`` turns the arrival away (counted as lost).
     """
 
-    interarrival: RandomInterval
-    queue: Capacity = UNLIMITED
-    when_full: Literal["block", "lose"] = "block"
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"interarrival": "40 s", "queue": 20, "when_full": "lose"}]})
+
+    interarrival: RandomInterval = Field(description=(
+        "Time between arrivals; a bare duration is an exponential with that mean (a Poisson "
+        "stream), or give any distribution."))
+    queue: Capacity = Field(UNLIMITED, description=(
+        "Places in the input queue in front of the source: a number, or unlimited."))
+    when_full: Literal["block", "lose"] = Field("block", description=(
+        "When the queue is full: block pauses the arrival clock until a place frees; lose turns "
+        "the part away (counted in lost)."))
 
     @model_validator(mode="after")
     def _positive(self):
@@ -199,8 +230,16 @@ class Products(_Frozen):
     """Product variants and the order sources release them in: a random ``mix`` (fractions) or
     a repeating ``sequence`` (a heijunka pattern). Every source gives each new part a variant."""
 
-    mix: Optional[dict[str, Annotated[float, BeforeValidator(parse_probability)]]] = None
-    sequence: Optional[Annotated[list[str], Field(min_length=1)]] = None
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"mix": {"L7": 0.4, "L8": 0.3, "L9": 0.3}}, {"sequence": ["L8", "L8", "L7"]}]})
+
+    mix: Optional[dict[str, Annotated[float, BeforeValidator(parse_probability)]]] = Field(
+        None, description=(
+            "Variant name -> its share of the parts, drawn at random per part (the shares sum to "
+            "1). Give mix or sequence."))
+    sequence: Optional[Annotated[list[str], Field(min_length=1)]] = Field(None, description=(
+        "A pattern of variant names released in turn and repeated (a heijunka sequence). Give "
+        "mix or sequence."))
 
     @model_validator(mode="after")
     def _one(self):
@@ -242,7 +281,12 @@ class Products(_Frozen):
 class ByProduct(_Frozen):
     """A cycle time per product variant: ``cycle_time: {by_product: {L7: 70 s, L8: 75 s}}``."""
 
-    by_product: Annotated[dict[str, RandomDuration], Field(min_length=1)]
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"by_product": {"L7": "70 s", "L8": {"dist": "lognormal", "mean": "75 s", "cv": 0.05}}}]})
+
+    by_product: Annotated[dict[str, RandomDuration], Field(min_length=1)] = Field(description=(
+        "Variant name -> its cycle time (a random duration); every product of the scenario "
+        "named."))
 
 
 def _cycle_kind(value) -> str:
@@ -260,7 +304,11 @@ CycleTime = Annotated[
 class Setup(_Frozen):
     """A changeover at a server whenever the variant differs from its previous part's."""
 
-    time: RandomDuration
+    model_config = ConfigDict(json_schema_extra={"examples": [{"time": "20 s"}]})
+
+    time: RandomDuration = Field(description=(
+        "Changeover time, spent (state setup) before a part whose variant differs from the "
+        "server's previous part."))
 
 
 class ByProductRouting(_Frozen):
@@ -269,8 +317,13 @@ class ByProductRouting(_Frozen):
     Each variant goes to the station named, or to the first with room among the stations listed.
     """
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"by_product": {"L7": "trim-5", "L8": ["trim-6", "trim-7"]}}]})
+
     by_product: Annotated[dict[str, Union[str, Annotated[list[str], Field(min_length=1)]]],
-                          Field(min_length=1)]
+                          Field(min_length=1)] = Field(description=(
+        "Variant name -> the successor station it goes to, or a list of successors (the first "
+        "with room takes it); every product named, every successor fed."))
 
     def targets(self, variant: str) -> list[str]:
         t = self.by_product[variant]
@@ -302,27 +355,60 @@ RoutingSpec = Annotated[
 
 
 class Station(_Frozen):
-    name: str
-    cycle_time: CycleTime
-    setup: Optional[Setup] = None
-    servers: Annotated[int, Field(ge=1, le=1000, strict=True)] = 1
-    inputs: list[str] = Field(default_factory=list)  # filled by Scenario: default previous station
+    """A station: one or more identical servers sharing one input, a cycle time, and what
+    follows it (a buffer or a conveyor). In a serial file each station takes from the one
+    before it; ``inputs`` makes networks."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "S2", "cycle_time": {"dist": "exponential", "mean": "40 s"}, "servers": 1,
+         "failures": {"mtbf": "1 h", "mttr": {"dist": "exponential", "mean": "5 min"}},
+         "scrap": "0.5%", "buffer_after": 2}]})
+
+    name: str = Field(description=f"The station's name, unique in the scenario: {NAME_RULE}.")
+    cycle_time: CycleTime = Field(description=(
+        "Processing time of one part on one server: a bare duration (constant), a "
+        "distribution mapping with 'dist', or {by_product: {variant: time}}."))
+    setup: Optional[Setup] = Field(None, description=(
+        "A changeover whenever a server's next part is of another variant than its previous one "
+        "(needs products)."))
+    servers: Annotated[int, Field(ge=1, le=1000, strict=True)] = Field(1, description=(
+        "Identical parallel servers sharing the station's input (each fails on its own)."))
+    # filled by Scenario: default previous station
+    inputs: list[str] = Field(default_factory=list, description=(
+        "The stations this one takes parts from (by name); [] makes a source. Default: the "
+        "station before it in the list (none for the first). Several inputs without assembly "
+        "are a merge."))
     # Bill of materials: parts per unit from each input; a quantity may depend on the variant
     # of the unit (carried by the first input's part): {L7: 3, L8: 2} (0 allowed there).
     assembly: Optional[dict[str, Union[
         Annotated[int, Field(ge=1, le=1000, strict=True)],
         dict[str, Annotated[int, Field(ge=0, le=1000, strict=True)]],
-    ]]] = None
-    buffer_after: Capacity = 0
-    conveyor: Optional[ConveyorSpec] = None
-    routing: Optional[RoutingSpec] = None
-    rework: Optional[Rework] = None
-    arrivals: Optional[Arrivals] = None
-    failures: Optional[Failures] = None
-    scrap: Probability = 0.0
+    ]]] = Field(None, description=(
+        "Bill of materials: input name -> parts taken from it per unit made, or variant -> "
+        "parts (0 allowed) for an input other than the first; every input named. The first "
+        "input's part carries the unit's variant."))
+    buffer_after: Capacity = Field(0, description=(
+        "Waiting places between this station and the stations it feeds (0: a finished part "
+        "waits on its station, blocking it, until a server downstream is free); or unlimited."))
+    conveyor: Optional[ConveyorSpec] = Field(None, description=(
+        "An accumulating conveyor to the next station instead of buffer_after."))
+    routing: Optional[RoutingSpec] = Field(None, description=(
+        "Needed when the station feeds several: first_free (the first successor in list order "
+        "with room), successor -> fraction (drawn per part), or {by_product: {variant: "
+        "successor or [successors]}}."))
+    rework: Optional[Rework] = Field(None, description=(
+        "A fraction of the finished parts goes back to an upstream station (an unlimited lane)."))
+    arrivals: Optional[Arrivals] = Field(None, description=(
+        "At a source (inputs: []): parts arrive from outside at random, instead of an unlimited "
+        "supply."))
+    failures: Optional[Failures] = Field(None, description="Breakdowns of each server.")
+    scrap: Probability = Field(0.0, description=(
+        "Share of the parts finished here that are scrapped (drawn per part); must be < 1."))
     # Its own shift calendar (a name from the scenario's `calendars`, "continuous", or a
     # calendar mapping); default: the scenario's calendar.
-    calendar: Optional[Union[str, "ShiftCalendar"]] = None
+    calendar: Optional[Union[str, "ShiftCalendar"]] = Field(None, description=(
+        "The station's own calendar: a name from the scenario's calendars, continuous, or a "
+        "shift-calendar mapping. Default: the scenario's calendar."))
 
     @field_validator("name")
     @classmethod
@@ -416,14 +502,30 @@ class ShiftCalendar(_Frozen):
     ``working_days_per_year`` that many days are worked, evenly spread (holidays already out).
     """
 
-    shifts_per_day: Annotated[int, Field(ge=1, le=3, strict=True)]
-    shift_length: PosDuration
-    breaks_per_shift: NonNegDuration = 0.0
-    days_per_week: Optional[Annotated[int, Field(ge=1, le=7, strict=True)]] = None
-    working_days_per_year: Optional[Annotated[int, Field(ge=1, le=365, strict=True)]] = None
-    holidays_per_year: Annotated[int, Field(ge=0, strict=True)] = 0
-    first_shift_start: NonNegDuration = 6 * HOUR
-    repairs_off_shift: bool = False
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"shifts_per_day": 2, "shift_length": "8 h", "breaks_per_shift": "30 min",
+         "days_per_week": 6, "holidays_per_year": 11},
+        {"shifts_per_day": 3, "shift_length": "8 h", "working_days_per_year": 250}]})
+
+    shifts_per_day: Annotated[int, Field(ge=1, le=3, strict=True)] = Field(description=(
+        "Shifts a working day, run back to back from first_shift_start."))
+    shift_length: PosDuration = Field(description=(
+        "Length of a shift, its break included; shifts_per_day x shift_length fits in a day."))
+    breaks_per_shift: NonNegDuration = Field(0.0, description=(
+        "Break time inside each shift, at its middle; the line stops (off-shift)."))
+    days_per_week: Optional[Annotated[int, Field(ge=1, le=7, strict=True)]] = Field(None, description=(
+        "Working days a week: the first that many days of every week. Give days_per_week or "
+        "working_days_per_year."))
+    working_days_per_year: Optional[Annotated[int, Field(ge=1, le=365, strict=True)]] = Field(
+        None, description=(
+            "Working days a year, holidays already out: the shortest week that gives them, the "
+            "surplus days off spread over the year (250: five-day weeks less 11 days)."))
+    holidays_per_year: Annotated[int, Field(ge=0, strict=True)] = Field(0, description=(
+        "Working days taken out, spread evenly over the year (only with days_per_week)."))
+    first_shift_start: NonNegDuration = Field(6 * HOUR, description=(
+        "Time of day the first shift starts (default 6 h = 06:00)."))
+    repairs_off_shift: bool = Field(False, description=(
+        "true: a repair in progress goes on off shift; false: it pauses until the next shift."))
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -470,36 +572,88 @@ Station.model_rebuild()
 
 
 class RunSpec(_Frozen):
-    warmup: NonNegDuration = 0.0
-    horizon: PosDuration = YEAR
-    replications: Annotated[int, Field(ge=1, le=100000, strict=True)] = 10
-    seed: Annotated[int, Field(ge=0, strict=True)] = 12345
+    """How the scenario is simulated: warm-up, horizon, replications, seed, engine (the
+    command line's --warmup, --horizon, --replications, --seed, --precision and --engine
+    override them)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"warmup": "8 h", "horizon": "1 year", "replications": 10, "seed": 2024}]})
+
+    warmup: NonNegDuration = Field(0.0, description=(
+        "Scheduled time simulated before statistics start (the line fills up); counted in "
+        "scheduled, not calendar, time."))
+    horizon: PosDuration = Field(YEAR, description=(
+        "Calendar time observed after the warm-up; with one year the annual output is the "
+        "year's output itself, otherwise it is scaled by scheduled time."))
+    replications: Annotated[int, Field(ge=1, le=100000, strict=True)] = Field(10, description=(
+        "Independent replications (the maximum when precision is given)."))
+    seed: Annotated[int, Field(ge=0, strict=True)] = Field(12345, description=(
+        "Root seed of every random stream: the same seed gives the same numbers."))
     # Optional relative precision ("0.5%"): replications are added in batches until the 95%
     # interval's half-width is within this share of the mean; ``replications`` is the maximum.
     precision: Optional[Annotated[float, BeforeValidator(parse_probability),
-                                  Field(gt=0, lt=1)]] = None
+                                  Field(gt=0, lt=1)]] = Field(None, description=(
+        "Optional: add replications in batches until the 95 % interval's half-width is within "
+        "this share of the mean annual output ('0.5%')."))
     # Which engine simulates: "auto" (the compiled engine where it supports every feature the
     # scenario uses, SimPy otherwise), "simpy" (the reference) or "fast" (refused, before
     # simulating, where it does not support a feature). See linesim.engines.
-    engine: Literal["auto", "simpy", "fast"] = "auto"
+    engine: Literal["auto", "simpy", "fast"] = Field("auto", description=(
+        "Which engine simulates (the same answers, bit for bit): auto runs the compiled fast "
+        "engine where it can and SimPy otherwise (a trace, numba missing or unable to compile, "
+        "a plant above the compiled layout's limits); simpy always runs the SimPy reference "
+        "model; fast runs the compiled engine or refuses the scenario (exit 2) saying why."))
 
 
 class Target(_Frozen):
-    annual_output: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    confidence: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)] = 0.9
+    """The annual output the plant must reach, and how sure the verdict must be."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"annual_output": 500000, "confidence": 0.9}]})
+
+    annual_output: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(description=(
+        "Units a year (under the output stations' calendar) the verdict asks for."))
+    confidence: Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)] = Field(
+        0.9, description=(
+            "The target is met when P(one year's output >= annual_output) is at least this."))
 
 
 class Scenario(_Frozen):
-    name: str
-    description: str = ""
-    unit: str = "part"
-    calendar: CalendarSpec = "continuous"
-    stations: Annotated[list[Station], Field(min_length=1)]
-    run: Annotated[RunSpec, BeforeValidator(_none_as_empty)] = RunSpec()
-    target: Optional[Target] = None
-    outputs: Optional[list[str]] = None  # needed only when several stations end the flow
-    products: Optional[Products] = None
-    calendars: Optional[dict[str, CalendarSpec]] = None  # named calendars for stations
+    """A production line or plant: its stations in flow order, calendar, run and target."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "ref-a", "unit": "part", "calendar": "continuous",
+         "stations": [{"name": "S1", "cycle_time": 38, "buffer_after": 2},
+                      {"name": "S2", "cycle_time": {"dist": "exponential", "mean": "40 s"},
+                       "failures": {"mtbf": "1 h", "mttr": "5 min"}},
+                      {"name": "S3", "cycle_time": "36 s"}],
+         "run": {"warmup": "1 h", "horizon": "1 year", "replications": 10, "seed": 12345},
+         "target": {"annual_output": 500000, "confidence": 0.9}}]})
+
+    name: str = Field(description=f"The scenario's id; names its result folder: {SCENARIO_NAME_RULE}.")
+    description: str = Field("", description="Free text shown with the results.")
+    unit: str = Field("part", description=(
+        f"What leaves the plant, for labels (set, vehicle, part, 套): {UNIT_RULE}."))
+    calendar: CalendarSpec = Field("continuous", description=(
+        "When the plant works: continuous (24 h x 365 d) or a shift calendar; the default of "
+        "every station."))
+    stations: Annotated[list[Station], Field(min_length=1)] = Field(description=(
+        "The stations in flow order (a serial line: the first is never starved, the last never "
+        "blocked)."))
+    run: Annotated[RunSpec, BeforeValidator(_none_as_empty)] = Field(RunSpec(), description=(
+        "How to simulate: warm-up, horizon, replications, seed, engine."))
+    target: Optional[Target] = Field(None, description=(
+        "Optional annual output to reach, with the confidence the verdict needs."))
+    # needed only when several stations end the flow
+    outputs: Optional[list[str]] = Field(None, description=(
+        "The stations that deliver finished units (exactly those feeding no other station); "
+        "needed only when several stations end the flow."))
+    products: Optional[Products] = Field(None, description=(
+        "Product variants and the plan sources release them in (a mix or a sequence)."))
+    # named calendars for stations
+    calendars: Optional[dict[str, CalendarSpec]] = Field(None, description=(
+        "Named calendars (name -> continuous or a shift calendar) that stations refer to by "
+        "name."))
 
     @model_validator(mode="before")
     @classmethod

@@ -40,6 +40,18 @@ class Sweep:
         with Store.read(self.folder) as store:
             return store.meta()
 
+    @property
+    def stations(self) -> pd.DataFrame:
+        """Per point, replication and station: time shares, bottleneck share, failures."""
+        with Store.read(self.folder) as store:
+            return stations_frame(store)
+
+    def report(self) -> Path:
+        """Write the sweep's ``report.html`` into its folder and return its path."""
+        from .python_api import report_writer
+
+        return report_writer()(self.folder)
+
 
 def _factors(store: Store) -> list[Factor]:
     recorded = store.factors()

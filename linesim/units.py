@@ -114,3 +114,25 @@ def plural(unit: str) -> str:
     plural)."""
     last = unit[-1:]
     return unit + "s" if last.isascii() and last.isalpha() and last not in "sS" else unit
+
+
+def probability_text(p: float) -> str:
+    """A probability for people: "< 0.001" and "> 0.999" at the ends (not 3.4e-14 or a rounded
+    "0.00", which look more precise or more certain than a handful of replications allow),
+    else two decimals (three where two would round to 0.00 or 1.00)."""
+    if p < 0.001:
+        return "< 0.001"
+    if p > 0.999:
+        return "> 0.999"
+    return f"{p:.2f}" if 0.005 <= p < 0.995 else f"{p:.3f}"
+
+
+def span_text(seconds: float) -> str:
+    """A simulated span in words: "one year", "2 years", "2 days", "12 hours"."""
+    if abs(seconds - YEAR) < 1e-6:
+        return "one year"
+    for size, one, many in ((YEAR, "year", "years"), (DAY, "day", "days"), (HOUR, "hour", "hours")):
+        if seconds >= size:
+            n = seconds / size
+            return f"1 {one}" if abs(n - 1) < 1e-9 else f"{n:,.3g} {many}"
+    return f"{seconds / HOUR:.2g} hours"

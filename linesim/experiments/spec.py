@@ -114,10 +114,16 @@ class Range(_Frozen):
     """``{from, to, step}`` or ``{from, to, num}`` (levels), or ``{from, to}`` alone (the bounds
     of a sampled design: latin_hypercube, morris)."""
 
-    from_: Scalar = Field(alias="from")
-    to: Scalar
-    step: Optional[Scalar] = None
-    num: Optional[Annotated[int, Field(ge=1, le=MAX_LEVELS, strict=True)]] = None
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"from": "40 s", "to": "50 s", "step": "1 s"}, {"from": 10, "to": 100, "num": 4}]})
+
+    from_: Scalar = Field(alias="from", description=(
+        "The first level (or the lower bound of a sampled design), in the key's unit ('40 s')."))
+    to: Scalar = Field(description="The last level (or the upper bound), in the key's unit.")
+    step: Optional[Scalar] = Field(None, description=(
+        "Distance between levels ('0.5 s'); give step or num, or neither for a sampled design."))
+    num: Optional[Annotated[int, Field(ge=1, le=MAX_LEVELS, strict=True)]] = Field(None, description=(
+        "Number of evenly spaced levels from 'from' to 'to', both included."))
 
     @model_validator(mode="after")
     def _step_or_num(self):
@@ -151,12 +157,28 @@ Scale = Annotated[
 class Parameter(_Frozen):
     """One factor: a key (or linked keys) and its values, range or scale."""
 
-    name: Optional[str] = None
-    key: Optional[str] = None
-    keys: Optional[Annotated[list[str], Field(min_length=1, max_length=100)]] = None
-    values: Optional[Annotated[list[Any], Field(min_length=1, max_length=MAX_LEVELS)]] = None
-    range: Optional[Range] = None
-    scale: Optional[Scale] = None
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"key": "stations.S2.servers", "values": [1, 2, 3]},
+        {"name": "foam-trim cycle", "keys": ["stations.A.cycle_time.mean", "stations.B.cycle_time.mean"],
+         "range": {"from": "20 s", "to": "25 s", "step": "0.5 s"}},
+        {"key": "stations.eol.failures.mttr", "scale": [0.5, 1.0, 2.0]}]})
+
+    name: Optional[str] = Field(None, description=(
+        f"A label for tables and charts (default: the key); printable text of 1 to {LABEL_MAX} "
+        "characters."))
+    key: Optional[str] = Field(None, description=(
+        "A dotted key path of the base scenario, as --set takes it (stations by name: "
+        "stations.S2.servers). Give key or keys."))
+    keys: Optional[Annotated[list[str], Field(min_length=1, max_length=100)]] = Field(None, description=(
+        "Linked key paths that move together as one factor. Give key or keys."))
+    values: Optional[Annotated[list[Any], Field(min_length=1, max_length=MAX_LEVELS)]] = Field(
+        None, description="The levels, as the key takes them ('40 s', 2, '0.5%'). Give one of "
+                          "values, range or scale.")
+    range: Optional[Range] = Field(None, description=(
+        "Levels from, to, by step or num; for a sampled design only the bounds."))
+    scale: Optional[Scale] = Field(None, description=(
+        "Relative levels: factors of the base value (1 = the base), a list or a range; a "
+        "distribution scales as a whole (mean x k, variance x k^2)."))
 
     @field_validator("name")
     @classmethod
@@ -207,26 +229,45 @@ class SweepRun(_Frozen):
     """Overrides of the base scenario's run block for every point; ``replications`` is the
     maximum per point when ``precision`` is given."""
 
-    replications: Optional[Annotated[int, Field(ge=1, le=100000, strict=True)]] = None
-    horizon: Optional[PosDuration] = None
-    warmup: Optional[NonNegDuration] = None
-    seed: Optional[Seed] = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{"replications": 5, "precision": "0.5%"}]})
+
+    replications: Optional[Annotated[int, Field(ge=1, le=100000, strict=True)]] = Field(None, description=(
+        "Replications of every point (the maximum when precision is given). Default: the base's."))
+    horizon: Optional[PosDuration] = Field(None, description="Calendar time observed. Default: the base's.")
+    warmup: Optional[NonNegDuration] = Field(None, description="Scheduled warm-up time. Default: the base's.")
+    seed: Optional[Seed] = Field(None, description="Root seed of every point. Default: the base's.")
     # The half-width of each point's 95 % interval (and of its paired difference to the base)
     # wanted, as a share of the mean: 0.5% or 0.005.
-    precision: Optional[Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]] = None
+    precision: Optional[Annotated[float, BeforeValidator(parse_probability), Field(gt=0, lt=1)]] = Field(
+        None, description=(
+            "Add replications in batches until each point's 95 % interval (and its paired "
+            "difference to the base) is within this share of the mean ('0.5%')."))
     # The engine of every point (one engine per sweep: see experiments.sweep.run_sweep).
-    engine: Optional[Literal["auto", "simpy", "fast"]] = None
+    engine: Optional[Literal["auto", "simpy", "fast"]] = Field(None, description=(
+        "The engine of every point (one engine per sweep, so differences stay paired): auto, "
+        "simpy or fast, as the scenario's run.engine. Default: the base's."))
 
 
 class LatinHypercubeSpec(_Frozen):
-    points: Optional[Annotated[int, Field(ge=1, le=MAX_POINTS, strict=True)]] = None
-    seed: Seed = 1
+    """A Latin hypercube sample of the factors' ranges (each factor given by range bounds)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"points": 20, "seed": 1}]})
+
+    points: Optional[Annotated[int, Field(ge=1, le=MAX_POINTS, strict=True)]] = Field(None, description=(
+        f"Points sampled (default {LHS_POINTS_PER_FACTOR} per factor)."))
+    seed: Seed = Field(1, description="Seed of the sample (not of the simulation).")
 
 
 class MorrisSpec(_Frozen):
-    trajectories: Annotated[int, Field(ge=2, le=1000, strict=True)] = 10
-    levels: Annotated[int, Field(ge=2, le=100, strict=True)] = 4
-    seed: Seed = 1
+    """Morris elementary-effects screening (SALib): which factors matter, from few runs."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"trajectories": 10, "levels": 4, "seed": 1}]})
+
+    trajectories: Annotated[int, Field(ge=2, le=1000, strict=True)] = Field(10, description=(
+        "Trajectories (each has factors + 1 points)."))
+    levels: Annotated[int, Field(ge=2, le=100, strict=True)] = Field(4, description=(
+        "Grid levels per factor, an even number."))
+    seed: Seed = Field(1, description="Seed of the trajectories (not of the simulation).")
 
     @field_validator("levels")
     @classmethod
@@ -258,10 +299,17 @@ def _design_form(value):
 
 
 class DesignSpec(_Frozen):
-    grid: Optional[_Empty] = None
-    one_at_a_time: Optional[_Empty] = None
-    latin_hypercube: Optional[LatinHypercubeSpec] = None
-    morris: Optional[MorrisSpec] = None
+    """Which points are run: a name (``design: grid``) or a mapping with one design's options."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"one_at_a_time": {}}, {"latin_hypercube": {"points": 20, "seed": 1}}]})
+
+    grid: Optional[_Empty] = Field(None, description="Every combination of the factors' levels.")
+    one_at_a_time: Optional[_Empty] = Field(None, description=(
+        "Each factor's levels with every other factor at its base value."))
+    latin_hypercube: Optional[LatinHypercubeSpec] = Field(None, description=(
+        "A Latin hypercube sample of the ranges."))
+    morris: Optional[MorrisSpec] = Field(None, description="Morris screening (SALib).")
 
     @model_validator(mode="after")
     def _one(self):
@@ -286,13 +334,24 @@ Design = Annotated[DesignSpec, BeforeValidator(_design_form)]
 class SweepSpec(_Frozen):
     """A sweep file, validated (its ``name`` filled from the file's stem when not given)."""
 
-    name: Optional[str] = None
-    base: str
-    description: str = ""
-    run: Annotated[SweepRun, BeforeValidator(_none_as_empty)] = SweepRun()
-    target: Optional[Target] = None
-    parameters: Annotated[list[Parameter], Field(min_length=1, max_length=MAX_FACTORS)]
-    design: Design = DesignSpec(grid=_Empty())
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "ref-d-cycle", "base": "../scenarios/reference/ref-d.yaml",
+         "run": {"replications": 5, "horizon": "30 d"},
+         "parameters": [{"key": "stations.S2.cycle_time.mean", "values": ["30 s", "36 s", "42 s"]}],
+         "design": "grid"}]})
+
+    name: Optional[str] = Field(None, description=(
+        "The experiment's id; names its result folder (default: the file's name without .yaml)."))
+    base: str = Field(description="The base scenario file, relative to the sweep file.")
+    description: str = Field("", description="Free text shown with the results.")
+    run: Annotated[SweepRun, BeforeValidator(_none_as_empty)] = Field(SweepRun(), description=(
+        "Overrides of the base scenario's run block, for every point."))
+    target: Optional[Target] = Field(None, description="Replaces the base scenario's target.")
+    parameters: Annotated[list[Parameter], Field(min_length=1, max_length=MAX_FACTORS)] = Field(
+        description="The factors: each a key (or linked keys) with its levels.")
+    design: Design = Field(DesignSpec(grid=_Empty()), description=(
+        "grid (default), one_at_a_time, {latin_hypercube: {...}} or {morris: {...}}; point 0 "
+        "is always the base scenario."))
 
     @field_validator("name")
     @classmethod
@@ -870,7 +929,22 @@ def spec_from_vary(scenario_path: str | Path, vary: list[str], design: Any = "gr
         problems.append(Problem("--vary", "", None, "give at least one --vary KEY=VALUES"))
     if problems:
         raise ScenarioError(problems)
-    data = {"base": str(scenario_path), "parameters": params, "design": design,
+    return spec_from_parameters(scenario_path, params, design, name=name, run=run,
+                                target=target, overrides=overrides, source=cli)
+
+
+def spec_from_parameters(base: str | Path | Scenario, parameters: list[dict], design: Any = "grid",
+                         *, name: Optional[str] = None, run: Optional[dict] = None,
+                         target: Optional[dict] = None, overrides: Iterable[tuple[str, Any]] = (),
+                         source: Optional[CommandLine] = None) -> LoadedSweep:
+    """The sweep of ``parameters`` (mappings as a sweep file's ``parameters`` list them) over
+    ``base``: a scenario file (``overrides`` applied to it), or a Scenario already made (the
+    Python API). ``design``, ``name``, ``run`` and ``target`` as for ``spec_from_vary``;
+    problems are placed by ``source`` (default: the parameters as ``--vary`` options)."""
+    cli = source if source is not None else CommandLine(
+        [f"{p.get('key') or ','.join(p.get('keys') or ())}=" for p in parameters])
+    data = {"base": base.name if isinstance(base, Scenario) else str(base),
+            "parameters": parameters, "design": design,
             "run": {k: v for k, v in (run or {}).items() if v is not None}}
     if name is not None:
         data["name"] = name
@@ -881,12 +955,31 @@ def spec_from_vary(scenario_path: str | Path, vary: list[str], design: Any = "gr
     except ValidationError as exc:
         found = problems_from(exc, "--vary", None, SweepSpec, tags=SWEEP_TAGS)
         raise ScenarioError([cli.remap(p) for p in found]) from None
-    base, _ = load_scenario_source(scenario_path, overrides)
+    scenario = base if isinstance(base, Scenario) else load_scenario_source(base, overrides)[0]
     if spec.name is None:
-        spec = spec.model_copy(update={"name": _sweep_name(base.name)})
-    base = apply_run(base, spec, cli)
-    factors = make_factors(spec, base, cli)
-    return LoadedSweep(_complete(spec, factors), base, factors, cli)
+        spec = spec.model_copy(update={"name": _sweep_name(scenario.name)})
+    scenario = apply_run(scenario, spec, cli)
+    factors = make_factors(spec, scenario, cli)
+    return LoadedSweep(_complete(spec, factors), scenario, factors, cli)
+
+
+def with_run(loaded: LoadedSweep, run: dict) -> LoadedSweep:
+    """A loaded sweep file with run options given beside it (``linesim sweep FILE -n 5``, the
+    Python API): they win over the file's run block. Raises ValueError for a bad value."""
+    import dataclasses
+
+    spec = loaded.spec
+    merged = {**spec.run.model_dump(mode="json", exclude_none=True), **run}
+    try:
+        new_run = SweepRun.model_validate(merged)
+    except ValidationError as exc:  # bad option values
+        raise ValueError(str(exc).splitlines()[-1]) from None
+    spec = spec.model_copy(update={"run": new_run})
+    source = loaded.source
+    if hasattr(source, "overridden"):  # problems at these keys are the command line's
+        source = dataclasses.replace(source, overridden=(*source.overridden,
+                                                         *(f"run.{k}" for k in run)))
+    return loaded._replace(spec=spec, base=apply_run(loaded.base, spec, source), source=source)
 
 
 def _sweep_name(scenario_name: str) -> str:

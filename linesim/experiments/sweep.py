@@ -312,7 +312,8 @@ def replications_frame(store: Store, indices: Optional[Sequence[int]] = None):
     for index in (store.point_indices() if indices is None else indices):
         for r in store.results(index):
             rows.append({"point": index, "replication": r.replication, "output": r.output,
-                         "scrapped": r.scrapped, "throughput_per_h": r.throughput_per_h,
+                         "scrapped": r.scrapped, "lost": r.lost,
+                         "throughput_per_h": r.throughput_per_h,
                          "annual_output": r.annual_output, "wip_mean": r.wip_mean,
                          "lead_time_mean_s": r.lead_time_mean_s, "scheduled_s": r.scheduled_s,
                          "observed_s": r.observed_s, "bottleneck": r.bottleneck})

@@ -15,7 +15,8 @@ from linesim.results import BUFFER_COLUMNS, REPLICATION_COLUMNS, STATION_COLUMNS
 from linesim.states import STATE_NAMES
 
 RUN_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
-             "scenario.resolved.yaml", "manifest.json", "station_states.png", "annual_output.png"]
+             "scenario.resolved.yaml", "manifest.json", "station_states.png", "annual_output.png",
+             "station_states_calendar.png", "bottleneck_shares.png", "oee.png"]
 STATE_KEYS = ["working", "starved", "blocked", "down", "off_shift"]
 
 
@@ -43,8 +44,8 @@ def test_run_exits_0_and_writes_every_file(run):
 
 
 def test_charts_are_png(run):
-    """The two charts are PNG images."""
-    for name in ("station_states.png", "annual_output.png"):
+    """The charts are PNG images."""
+    for name in [n for n in RUN_FILES if n.endswith(".png")]:
         assert (run.folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -251,16 +252,36 @@ def test_shift_calendar_failures_scrap_run(tmp_path):
     assert list(st.loc[st.replication == 0, "servers"]) == [1, 2, 1]
 
 
-def test_default_run_folder_is_results_slash_name(tmp_path, monkeypatch):
-    """Without --out a run goes to results/<scenario name>/ under the working directory."""
+def test_default_run_folder_is_runs_slash_name_and_never_results(tmp_path, monkeypatch):
+    """Without --out a run goes to runs/<scenario name>/ under the working directory, so a
+    first run of a shipped scenario never overwrites the committed results/<name>/."""
     from .conftest import TINY, invoke
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.yaml").write_text(TINY, encoding="utf-8")
+    committed = tmp_path / "results" / "tiny"
+    committed.mkdir(parents=True)
+    (committed / "summary.json").write_text("{}", encoding="utf-8")
     res = invoke("run", "s.yaml", "--jobs", "1", "--no-charts", "--replications", "1",
                  "--horizon", "2 h")
     assert res.exit_code == 0, (res.output, res.exception)
-    assert (tmp_path / "results" / "tiny" / "summary.json").is_file()
+    assert (tmp_path / "runs" / "tiny" / "summary.json").is_file()
+    assert (committed / "summary.json").read_text(encoding="utf-8") == "{}"  # untouched
+    assert "replacing" not in res.stderr  # a first run replaces nothing
     # one replication: a mean, but no interval
-    assert json.loads((tmp_path / "results" / "tiny" / "summary.json").read_text())[
+    assert json.loads((tmp_path / "runs" / "tiny" / "summary.json").read_text())[
         "annual_output"]["ci95"] is None
+
+
+def test_a_run_into_an_existing_run_folder_says_it_replaces_it(tmp_path):
+    """Running again into a folder that holds a run says so on stderr, naming the folder."""
+    from .conftest import TINY, invoke
+
+    (tmp_path / "s.yaml").write_text(TINY, encoding="utf-8")
+    args = ("run", tmp_path / "s.yaml", "--out", tmp_path / "o", "--jobs", "1", "--no-charts",
+            "--replications", "1", "--horizon", "2 h")
+    first = invoke(*args)
+    assert first.exit_code == 0 and "replacing" not in first.stderr
+    again = invoke(*args)
+    assert again.exit_code == 0, (again.output, again.exception)
+    assert f"replacing the previous run in {tmp_path / 'o'}" in again.stderr

@@ -60,11 +60,11 @@ def swept(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sweep_cli")
     path = _files(tmp)
     proc = linesim("sweep", path, "--jobs", "2", cwd=tmp)
-    return tmp, path, tmp / "results" / "cyc", proc
+    return tmp, path, tmp / "runs" / "cyc", proc
 
 
 def test_sweep_file_writes_the_folder(swept):
-    """`linesim sweep FILE` exits 0 and writes results/<name>/ with points.csv, replications.csv,
+    """`linesim sweep FILE` exits 0 and writes runs/<name>/ with points.csv, replications.csv,
     sweep.resolved.yaml, manifest.json (status complete, listing every file), sweep.sqlite and the
     one-factor response chart; point 0 is the base, one row per point with the factor's column
     (seconds), replications.csv has every (point, replication), and the base's paired deltas
@@ -187,7 +187,7 @@ def test_bad_sweep_file_exit_2_with_key_and_line(tmp_path, case):
     assert "Traceback" not in p.stderr
     for s in expect:
         assert s in p.stderr, p.stderr
-    assert not (tmp_path / "results").exists()
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "results").exists()
 
 
 def test_second_sweep_without_resume_is_refused_and_the_store_kept(swept):
@@ -213,7 +213,7 @@ def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
                                calls=tmp_path / "calls")
     assert first.returncode == 0, first.stderr
     assert n == 12  # the counting works
-    folder = tmp_path / "results" / "cyc"
+    folder = tmp_path / "runs" / "cyc"
     before = {n: (folder / n).read_bytes() for n in TABLES}
     again, n = linesim_counted("sweep", path, "--jobs", "2", "--no-charts", "--resume",
                                cwd=tmp_path, calls=tmp_path / "calls")
@@ -240,7 +240,7 @@ def test_resume_refuses_a_changed_sweep(tmp_path, change, expect):
     path = _files(tmp_path)
     first = linesim("sweep", path, "--jobs", "2", "--no-charts", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    folder = tmp_path / "results" / "cyc"
+    folder = tmp_path / "runs" / "cyc"
     before = {n: (folder / n).read_bytes() for n in TABLES}
     change(tmp_path)
     p = linesim("sweep", path, "--jobs", "2", "--no-charts", "--resume", cwd=tmp_path)
@@ -295,12 +295,12 @@ def test_export_and_load(tmp_path, fmt):
 
 
 def test_plain_progress_lines_when_not_a_terminal(swept):
-    """With stderr a pipe (not a terminal) the sweep prints plain progress lines
-    '<name>: N/M replications, T elapsed' (no bar, no control characters) and its header."""
+    """With stderr a pipe (not a terminal) the sweep prints plain progress lines ending with
+    '<name>: N/M replications done in T' (no bar, no control characters) and its header."""
     _tmp, _path, _folder, proc = swept
     assert proc.returncode == 0, proc.stderr
     assert "sweep cyc: 3 points (point 0 the base)" in proc.stderr
-    assert re.search(r"^cyc: 12/12 replications, \d+ s elapsed", proc.stderr, re.M), proc.stderr
+    assert re.search(r"^cyc: 12/12 replications done in \d+ s$", proc.stderr, re.M), proc.stderr
     assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
 
 

@@ -188,7 +188,7 @@ def test_probabilities_at_the_ends_read_as_bounds():
     """P below 0.001 or above 0.999 is "< 0.001" / "> 0.999", never 3.4e-14 or 1.000."""
     assert p_text(3.4e-14) == "< 0.001" and p_text(0.0) == "< 0.001"
     assert p_text(0.9999996) == "> 0.999" and p_text(1.0) == "> 0.999"
-    assert p_text(0.5) == "0.500" and p_text(0.001) == "0.001" and p_text(0.999) == "0.999"
+    assert p_text(0.5) == "0.50" and p_text(0.001) == "0.001" and p_text(0.999) == "0.999"
     assert p_text(None) == "—" and p_text(float("nan")) == "—"
 
 
@@ -197,7 +197,7 @@ def test_basis_is_stated_and_short_runs_are_flagged():
     under 5 replications the interval is called wide; a year of 10 replications, neither."""
     full = basis_notes(10, YEAR, 8 * 3600)
     assert [n["warn"] for n in full] == [False]
-    assert "10 replications of 1 year" in full[0]["text"]
+    assert "10 replications of one year" in full[0]["text"]
     short = " ".join(n["text"] for n in basis_notes(2, 2 * DAY, 3600))
     assert "annualised from 2 days" in short and "Only 2 replications" in short
     assert "wide" in short
@@ -297,7 +297,7 @@ def test_improve_and_solve_folders(tmp_path):
          "arithmetic": 2}))
     text = Page(render(solve)).plain
     assert "It meets the target at 2 and fails at 1" in text
-    assert "< 0.001" in text and "> 0.999" in text and "0.950" in text
+    assert "< 0.001" in text and "> 0.999" in text and "0.95 " in text
 
 
 def test_cli_report_and_no_report(zh_run, hostile_run, tmp_path):

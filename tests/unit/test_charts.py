@@ -50,7 +50,9 @@ def test_chinese_names_and_unit_render_without_missing_glyphs(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         paths = charts.write_charts(tmp_path, _summary(CHINESE, "套"), _replications())
-    assert [p.name for p in paths] == ["station_states.png", "annual_output.png"]
+    assert [p.name for p in paths] == ["station_states.png", "annual_output.png",
+                                       "station_states_calendar.png", "bottleneck_shares.png",
+                                       "oee.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
     messages = [str(w.message) for w in caught]
     assert not [m for m in messages if "missing from font" in m or "no installed font" in m], messages

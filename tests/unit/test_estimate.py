@@ -147,3 +147,60 @@ def test_verdict_without_products_has_no_sequenced_supply():
     row = next(r for r in s["stations"] if r["name"] == "marry")
     assert "out_of_sequence_per_year" not in row and len(row["starved_for"]) == 2
     assert "just-in-sequence" not in s["verdict"]
+
+
+# -- honest headlines: what a verdict rests on ---------------------------------------------------
+def _tiny_summary(horizon: str, replications: int, target: float = 500_000):
+    from linesim.capacity import capacity_check
+    from linesim.estimate import summarize
+    from linesim.replicate import run_replications
+    from linesim.scenario import Scenario
+
+    sc = Scenario.model_validate({
+        "name": "t", "run": {"horizon": horizon, "replications": replications, "seed": 3,
+                             "engine": "simpy"},
+        "stations": [{"name": "A", "cycle_time": {"dist": "exponential", "mean": 40},
+                      "buffer_after": 2},
+                     {"name": "B", "cycle_time": {"dist": "exponential", "mean": 38}}],
+        "target": {"annual_output": target}})
+    return summarize(sc, run_replications(sc, jobs=1), capacity_check(sc))
+
+
+def test_a_short_run_says_it_is_annualised_and_few_replications_say_the_interval_is_wide():
+    """`--horizon "2 d" -n 2`: the verdict says the annual figure comes from 2 days, rests on
+    2 replications, and that its interval is wide — never a bare "makes N parts a year"."""
+    s = _tiny_summary("2 d", 2)
+    v = s["verdict"]
+    assert "a year (annualised from 2 days; 95% CI" in v
+    assert "Based on 2 replications of 2 days each" in v
+    assert "interval is wide" in v
+
+
+def test_a_year_with_enough_replications_states_its_basis_without_caveats():
+    """One year × 5 replications: the basis is stated; nothing is annualised and the interval
+    is not called wide."""
+    from linesim.estimate import basis
+
+    summary = {"replications": 5, "horizon_s": 365 * 86400.0}
+    assert basis(summary) == "Based on 5 replications of one year each after warm-up."
+    assert "wide" not in basis({**summary, "replications": 10})
+    assert "wide" in basis({**summary, "replications": 4})
+    assert "no interval" in basis({**summary, "replications": 1})
+
+
+@pytest.mark.parametrize("p, text", [(0.0, "< 0.001"), (3.4e-14, "< 0.001"), (0.0009, "< 0.001"),
+                                     (0.001, "0.001"), (0.004, "0.004"), (0.5, "0.50"),
+                                     (0.996, "0.996"), (0.999, "0.999"), (0.9991, "> 0.999"),
+                                     (1.0, "> 0.999")])
+def test_probability_text_never_prints_a_tiny_number_or_a_false_certainty(p, text):
+    from linesim.estimate import probability_text
+
+    assert probability_text(p) == text
+
+
+def test_verdict_prints_an_extreme_probability_as_a_bound_and_json_keeps_the_number():
+    """A target far out of reach: P is a tiny number in the summary, "< 0.001" in the verdict."""
+    s = _tiny_summary("1 d", 3, target=5_000_000)
+    assert s["target"]["probability"] < 0.001
+    assert "probability only < 0.001" in s["verdict"]
+    assert "0.00 " not in s["verdict"] and "e-" not in s["verdict"]

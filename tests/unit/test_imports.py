@@ -18,14 +18,15 @@ PKG = Path(linesim.__file__).parent
 # Stages, lowest first: a module may import only modules strictly before it.
 STAGES = [
     "units", "distributions", "scenario", "calendars", "streams", "states", "bottleneck", "engines",
-    "simulate", "lifecycle", "replicate", "capacity", "preflight", "estimate", "results",
-    "runfolder", "experiments", "charts", "report",
+    "simulate", "lifecycle", "replicate", "capacity", "preflight", "plausibility", "estimate",
+    "results", "runfolder", "experiments", "charts", "report", "progress", "schema", "docs_gen",
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
-TOP = {"cli", "api", "__main__", "sweeps", "html_report"}  # may import anything (api: the run
-# command's work; sweeps: the public Python API of sweep folders; html_report: reads whole
-# folders, and the loader to tell whether a scenario file still describes the run)
+TOP = {"cli", "api", "__main__", "sweeps", "python_api", "html_report"}  # may import anything
+# (api: the run command's work; sweeps: the public Python API of sweep folders; python_api:
+# linesim.load, run...; html_report: reads whole folders, and the loader to tell whether a
+# scenario file still describes the run)
 ROOT = "__init__"  # the package itself (``from . import __version__``), importable by all
 
 FILE_MODULES = {"yaml", "pandas", "pathlib", "io", "csv", "json", "pickle", "shutil", "tempfile"}
@@ -289,6 +290,49 @@ def _engine_loaded(loaded: set[str]) -> set[str]:
     """What of SimPy, numba, the engines' models and the simulation ``loaded`` holds."""
     return {m for m in loaded if m in {"simpy", "numba", "linesim.simulate", "linesim.replicate"}
             or m.startswith(("linesim.engines.simpy", "linesim.engines.fast"))}
+
+
+# What `import linesim` must not load (the Python API is loaded on first use of its names).
+HEAVY = ("simpy", "numba", "pandas", "matplotlib")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The heavy packages a fresh interpreter has loaded after running ``code``."""
+    import json
+    import subprocess
+    import sys
+
+    probe = f"import sys\n{code}\nimport json\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, cwd=PKG.parent)
+    assert done.returncode == 0, done.stderr
+    return {m.split(".")[0] for m in json.loads(done.stdout.splitlines()[-1])} & set(HEAVY)
+
+
+def test_import_linesim_stays_light():
+    """`import linesim` (in a fresh interpreter, as a notebook does) loads none of SimPy, numba,
+    pandas or matplotlib; the Python API's names are there (dir) without loading them."""
+    assert _loaded_after("import linesim\nassert 'run' in dir(linesim)") == set()
+
+
+def test_the_python_api_loads_no_engine():
+    """Using a name of the Python API loads it (and pandas for its tables), still no engine nor
+    matplotlib: an engine is loaded when a replication runs, matplotlib when charts are drawn."""
+    loaded = _loaded_after("import linesim\nlinesim.load\nlinesim.Result")
+    assert loaded <= {"pandas"}, loaded
+    assert not _engine_loaded(loaded_on_import("python_api"))
+
+
+def test_lazy_names_resolve():
+    """Every name linesim/__init__ promises resolves to what its module defines; other names
+    are an AttributeError (so `from . import module` inside linesim still finds the modules)."""
+    from importlib import import_module
+
+    for name, module in linesim._LAZY.items():
+        assert getattr(linesim, name) is getattr(import_module(f"linesim.{module}"), name)
+    assert set(linesim._LAZY) <= set(linesim.__all__) <= set(dir(linesim))
+    with pytest.raises(AttributeError):
+        linesim.no_such_name  # noqa: B018
 
 
 def test_loaded_on_import_follows_chains():
