@@ -511,6 +511,12 @@ def _run_page(folder: Path) -> Page:
                "head": ("YES" if met else "NO") if target else "",
                "text": _strip_yes_no(str(summary.get("verdict") or ""))}
     notes = basis_notes(n, summary.get("horizon_s"), summary.get("warmup_s"))
+    # what the verdict already says (estimate.basis) is not said twice
+    said = verdict["text"].lower()
+    notes = notes[:1] + [note for note in notes[1:] if not (
+        ("annualised" in note["text"] and "annualised" in said)
+        or ("wide" in note["text"] and "wide" in said)
+        or ("no interval" in note["text"] and "no interval" in said))]
     for w in summary.get("warnings") or []:  # the scenario's plausibility warnings
         if isinstance(w, dict):
             where = ":".join(str(w[k]) for k in ("file", "line") if w.get(k) is not None)

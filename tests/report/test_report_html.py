@@ -218,7 +218,9 @@ def test_run_report_content(zh_run):
         "Headline figures") < text.index("The scenario as run") < text.index("Provenance")
     assert "500,000 套 a year" in text and "套s" not in text  # a Chinese unit has no plural
     assert re.sub(r"^(YES|NO):\s*", "", summary["verdict"]) in text
-    assert "annualised from 2 days" in text and "Only 2 replications" in text
+    # the basis once (the verdict's own words, estimate.basis) with the warm-up beside it
+    assert text.count("annualised from 2 days") == 1 and text.count("interval is wide") == 1
+    assert "rest on 2 replications of 2 days each, after a warm-up of 8 hours" in text
     assert "4,832 h a year" in text
     assert "前排骨架" in text or "前排" in text
     p = summary["target"]["probability"]
