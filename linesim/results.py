@@ -141,16 +141,17 @@ def buffers_table(results: list[RunResult]) -> pd.DataFrame:
 
 def periods_table(results: list[RunResult]) -> pd.DataFrame:
     """One row per replication and period (from t = 0 to the window's end, warm-up marked):
-    ``period`` is the period's 1-based number from t = 0 (week 1 = days 0 to 7); the period
-    holding the warm-up's end is split there into two rows of the same number."""
+    ``period`` numbers the rows of a replication 1, 2, ... in time order (unique: the period
+    holding the warm-up's end is split there into two periods, the first in the warm-up), and
+    ``start_day``/``end_day`` say where each lies (week 1 = days 0 to 7)."""
     rows = []
     for r in results:
         p = r.periods
         if p is None:  # a replication read back from a sweep's store keeps no series
             continue
-        for i, number in enumerate(p.number):
+        for i in range(len(p.number)):
             rows.append({
-                "replication": r.replication, "period": number, "start_day": p.t[i] / DAY,
+                "replication": r.replication, "period": i + 1, "start_day": p.t[i] / DAY,
                 "end_day": p.t[i + 1] / DAY, "scheduled_h": p.scheduled_h[i],
                 "in_warmup": p.in_warmup[i], "output": p.output[i], "scrapped": p.scrapped[i],
                 "lost": p.lost[i], "wip_end": p.wip_end[i], "wip_mean": p.wip_mean[i]})
@@ -158,16 +159,16 @@ def periods_table(results: list[RunResult]) -> pd.DataFrame:
 
 
 def buffer_periods_table(results: list[RunResult]) -> pd.DataFrame:
-    """One row per replication, period and buffer (labelled as in buffers.csv): its level at
-    the period's end and its time-weighted mean over the period."""
+    """One row per replication, period (numbered as in ``periods_table``) and buffer (labelled
+    as in buffers.csv): its level at the period's end and its time-weighted mean over it."""
     rows = []
     for r in results:
         p = r.periods
         if p is None:
             continue
         for e, b in enumerate(r.buffers):
-            for i, number in enumerate(p.number):
-                rows.append({"replication": r.replication, "period": number, "after": b.after,
+            for i in range(len(p.number)):
+                rows.append({"replication": r.replication, "period": i + 1, "after": b.after,
                              "before": b.before, "level_end": p.level_end[e][i],
                              "level_mean": p.level_mean[e][i]})
     return pd.DataFrame(rows, columns=BUFFER_PERIOD_COLUMNS)

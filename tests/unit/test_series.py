@@ -54,8 +54,10 @@ def test_tables_have_the_contract_columns_and_rows(results):
     assert list(periods.columns) == PERIOD_COLUMNS == [
         "replication", "period", "start_day", "end_day", "scheduled_h", "in_warmup", "output",
         "scrapped", "lost", "wip_end", "wip_mean"]
-    # 3 h 30 min in hours, split at the warm-up's end (30 min): 5 rows a replication
-    assert periods["period"].tolist() == [1, 1, 2, 3, 4] * 2
+    # 3 h 30 min in hours, split at the warm-up's end (30 min): 5 rows a replication, numbered
+    # uniquely in time order (a chart or a join by (replication, period) must not merge the two
+    # halves of the split hour)
+    assert periods["period"].tolist() == [1, 2, 3, 4, 5] * 2
     assert periods["in_warmup"].tolist() == [True, False, False, False, False] * 2
     assert periods["start_day"].tolist()[:3] == [0.0, 0.5 / 24, 1 / 24]
     window = periods[~periods["in_warmup"]]
@@ -64,6 +66,7 @@ def test_tables_have_the_contract_columns_and_rows(results):
     assert list(levels.columns) == BUFFER_PERIOD_COLUMNS == [
         "replication", "period", "after", "before", "level_end", "level_mean"]
     assert len(levels) == 2 * 2 * 5
+    assert not levels.duplicated(["replication", "period", "after", "before"]).any()
     assert levels[["after", "before"]].drop_duplicates().values.tolist() == [["甲", "B"],
                                                                              ["B", "C"]]
     occ = occupancy_table(res)
@@ -84,3 +87,14 @@ def test_run_folder_holds_the_time_series_csvs(results, tmp_path):
         df = pd.read_csv(tmp_path / name)
         assert list(df.columns) == columns
         pd.testing.assert_frame_equal(df, table(res), check_dtype=False)
+
+
+def test_the_charts_per_period_figures_rest_on_every_replication_once(results):
+    """The output chart's per-period means come from one row of each replication per period:
+    the two halves of the period split at the warm-up's end stay two periods."""
+    from linesim.charts import period_means
+
+    _, res = results
+    agg = period_means(periods_table(res), "output")
+    assert len(agg) == 5 and (agg["n"] == len(res)).all()
+    assert agg["in_warmup"].tolist() == [True, False, False, False, False]
