@@ -40,7 +40,8 @@ from .scenario import Scenario
 from .simulate import RunResult
 
 __all__ = ["FolderRefused", "OutputError", "RunFailed", "Planned", "plan_runs", "prepared",
-           "prepare_engine", "run_scenario", "interrupted_report", "termination_as_interrupt"]
+           "prepare_engine", "run_scenario", "interrupted_report", "termination_as_interrupt",
+           "ReportRefused", "write_folder_report"]
 
 # Preparing the fast engine (engines.prepare) that takes longer than this is announced: loading
 # the cached compiled code takes well under a second, compiling it (first run on a machine) ~30 s.
@@ -137,14 +138,16 @@ def prepare_engine(engine: str, preparing: Optional[Callable[[bool], None]] = No
 
 
 def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool = True,
+                 report: bool = True,
                  progress: Optional[Callable[[RunResult], None]] = None,
                  notice: Optional[Callable[[str], None]] = None,
                  preparing: Optional[Callable[[bool], None]] = None) -> dict:
     """Simulate one scenario and swap its complete run folder in; on any failure or interrupt
     the previous folder stays as it was and the partial output is kept aside (``folder.kept``).
-    ``notice`` gets what the user should know but that does not stop the run (a chart whose
-    text no installed font can draw); ``preparing`` is told when compiling the fast engine
-    takes a while (``prepare_engine``)."""
+    ``report``: write ``report.html`` (``html_report``) after the manifest, in the work folder,
+    so it is swapped in with the rest. ``notice`` gets what the user should know but that does
+    not stop the run (a chart whose text no installed font can draw); ``preparing`` is told
+    when compiling the fast engine takes a while (``prepare_engine``)."""
     scenario, folder = plan.scenario, plan.folder
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -167,7 +170,7 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
                                     progress=progress, into=ran)
         summary = run_summary(scenario, results, cap, engine, plan.warnings)
         write_folder(folder, scenario, results, summary, manifest("ok", None), charts=charts,
-                     notice=notice)
+                     notice=notice, report=report)
     except KeyboardInterrupt as exc:
         folder.abort(manifest("interrupted", f"interrupted by {signal_name(exc)}"))
         raise
@@ -215,10 +218,11 @@ def run_summary(scenario: Scenario, results: list[RunResult], cap: CapacityCheck
 
 def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult], summary: dict,
                  manifest: Callable[[Path], None], *, charts: bool = True,
-                 notice: Optional[Callable[[str], None]] = None) -> None:
+                 notice: Optional[Callable[[str], None]] = None, report: bool = True) -> None:
     """A finished run's folder written into the prepared ``folder``'s temporary sibling (tables,
-    charts, ``manifest(where)`` last) and swapped in whole; a failure to write is OutputError.
-    The one writer of run folders: ``linesim run`` and the Python API's ``Result.write``."""
+    charts, ``manifest(where)``, then ``report.html`` unless ``report`` is False, listed in the
+    manifest) and swapped in whole; a failure to write is OutputError. The one writer of run
+    folders: ``linesim run`` and the Python API's ``Result.write``."""
     try:
         write_run(folder.work, scenario, results, summary)
         if charts:
@@ -227,6 +231,8 @@ def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult]
                           buffer_periods=buffer_periods_table(results),
                           occupancy=occupancy_table(results), scenario=scenario.resolved())
         manifest(folder.work)
+        if report:
+            _write_report(folder.work)
         folder.commit()
     except OSError as exc:
         full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
@@ -289,6 +295,42 @@ def _write_charts(where: Path, summary: dict, replications, notice, **tables) ->
     _chart_notices(lambda: write_charts(where, summary, replications, **tables), notice)
 
 
+def _write_report(where: Path) -> Path:
+    """``report.html`` in ``where`` (a run or experiment folder whose manifest is written),
+    listed in its manifest's ``files``."""
+    from .experiments.sweep import add_files_to_manifest
+    from .html_report import write_report
+
+    path = write_report(where)
+    add_files_to_manifest(where, [path.name])
+    return path
+
+
+class ReportRefused(FolderRefused):
+    """``linesim report`` on a folder that is not a linesim run or experiment folder (exit 2)."""
+
+
+def write_folder_report(folder: Path) -> Path:
+    """``linesim report FOLDER``: (re)write the folder's ``report.html`` and list it in its
+    manifest; ``ReportRefused`` when the folder is not a run, sweep, improve or solve folder."""
+    from .experiments.sweep import add_files_to_manifest
+    from .html_report import NotAReportFolder, write_report
+
+    folder = Path(folder)
+    try:
+        path = write_report(folder)
+    except NotAReportFolder as exc:
+        raise ReportRefused(*exc.lines) from None
+    except OSError as exc:  # a read-only folder, a full disk
+        raise ReportRefused(f"error {folder}: cannot write report.html: "
+                            f"{exc.strerror or exc}") from None
+    try:
+        add_files_to_manifest(folder, [path.name])
+    except (OSError, ValueError):  # no manifest, or not JSON: the report stands without it
+        pass
+    return path
+
+
 def _kept(folder: RunFolder) -> str:
     return f" (partial output in {folder.kept})" if folder.kept else ""
 
@@ -323,6 +365,7 @@ class ExperimentOutcome:
     solved: object = None  # solve.SolveResult
     charts: list = None  # paths
     exported: list = None  # paths
+    report: Optional[Path] = None  # report.html, unless --no-report
 
 
 def executor(jobs: Optional[int] = None, scheduler: Optional[str] = None,
@@ -396,10 +439,12 @@ def sweep_meta(plan) -> dict:
 def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor_, charts: bool,
                       export: Optional[str], source: str, progress=None,
                       notice=None, preparing=None,
-                      command: Optional[list[str]] = None) -> ExperimentOutcome:
+                      command: Optional[list[str]] = None,
+                      report: bool = True) -> ExperimentOutcome:
     """A planned sweep (``points.plan_sweep``) run into ``folder``: store, tables, charts
-    (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for.
-    ``command``: what the manifest records as the command (default: this process's)."""
+    (with the Morris indices as ``morris.csv`` for a Morris design), the export asked for, and
+    ``report.html`` unless ``report`` is False. ``command``: what the manifest records as the
+    command (default: this process's)."""
     import pandas as pd
 
     from . import sweeps
@@ -438,12 +483,14 @@ def run_sweep_command(plan, folder: Path, *, option: str, resume: bool, executor
                                                           morris=morris), notice)
     exported = sweeps.export(folder, export) if export else []
     add_files_to_manifest(folder, [p.name for p in [*written, *paths, *exported]])
-    return ExperimentOutcome(folder, outcome, points=points, charts=paths, exported=exported)
+    return ExperimentOutcome(folder, outcome, points=points, charts=paths, exported=exported,
+                             report=_write_report(folder) if report else None)
 
 
 # Files an experiment folder may hold beside the sweep's own (charts of any design, exports).
 CHART_FILES = ("response.png", "heatmap.png", "tornado.png", "scatter.png", "morris.png",
-               "improve.png", "solve.png", "morris.csv", "improve.csv", "solve.json")
+               "improve.png", "solve.png", "morris.csv", "improve.csv", "solve.json",
+               "report.html")
 
 
 def _candidate_points(base: Scenario):
@@ -456,7 +503,7 @@ def _candidate_points(base: Scenario):
 
 def run_improve_command(base: Scenario, folder: Path, *, option: str, resume: bool, executor_,
                         charts: bool, source: str, progress=None,
-                        notice=None, preparing=None) -> ExperimentOutcome:
+                        notice=None, preparing=None, report: bool = True) -> ExperimentOutcome:
     """``linesim improve``: every candidate change and the base under common random numbers,
     ranked by the paired gain in annual output (``improve.csv``, ``improve.png``)."""
     import pandas as pd
@@ -495,7 +542,8 @@ def run_improve_command(base: Scenario, folder: Path, *, option: str, resume: bo
         paths = [_chart_notices(lambda: write_improve_chart(folder, ranking, improve_meta(base)),
                                 notice)]
     add_files_to_manifest(folder, ["improve.csv", *(p.name for p in paths)])
-    return ExperimentOutcome(folder, outcome, ranking=ranking, charts=paths)
+    return ExperimentOutcome(folder, outcome, ranking=ranking, charts=paths,
+                             report=_write_report(folder) if report else None)
 
 
 def improve_meta(base: Scenario) -> dict:
@@ -507,7 +555,7 @@ def improve_meta(base: Scenario) -> dict:
 def run_solve_command(base: Scenario, key: str, folder: Path, *, option: str, resume: bool,
                       executor_, charts: bool, source: str, lo=None, hi=None, tol=None,
                       integer=None, max_evals: int = 30, progress=None,
-                      notice=None, preparing=None) -> ExperimentOutcome:
+                      notice=None, preparing=None, report: bool = True) -> ExperimentOutcome:
     """``linesim solve``: stochastic bisection on ``key`` (``solve.solve``), every evaluation a
     point of the folder's store (replications 0..n−1 of each: common random numbers), so an
     interrupted solve resumes where it stopped. Writes ``solve.json`` and ``solve.png``."""
@@ -551,7 +599,8 @@ def run_solve_command(base: Scenario, key: str, folder: Path, *, option: str, re
 
         paths = [_chart_notices(lambda: write_solve_chart(folder, data, name=base.name), notice)]
     add_files_to_manifest(folder, ["solve.json", *(p.name for p in paths)])
-    return ExperimentOutcome(folder, state["outcome"], solved=data, charts=paths)
+    return ExperimentOutcome(folder, state["outcome"], solved=data, charts=paths,
+                             report=_write_report(folder) if report else None)
 
 
 def _is_duration(base: Scenario, key: str) -> bool:

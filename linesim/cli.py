@@ -155,6 +155,7 @@ def schema(kind: str, out, markdown: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: cores].")
 @click.option("--json", "as_json", is_flag=True, help="Also print summary.json to stdout.")
 @click.option("--no-charts", is_flag=True, help="Skip the PNG charts.")
+@click.option("--no-report", is_flag=True, help="Skip report.html.")
 @click.option("--force", is_flag=True,
               help="Run even when the pre-flight event budget is over its limit.")
 @click.option("--precision", help="Add replications until the 95% interval of the annual "
@@ -162,7 +163,7 @@ def schema(kind: str, out, markdown: bool) -> None:
                                   "(--replications is then the maximum).")
 @_engine_option
 def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, jobs, as_json,
-        no_charts, force, precision, engine) -> None:
+        no_charts, no_report, force, precision, engine) -> None:
     """Simulate scenarios and write a run folder for each."""
     err, con = _consoles(as_json)
     if out is not None and len(scenarios) > 1:
@@ -202,11 +203,15 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                 with _Ticker(err, scenario.name, scenario.run.replications) as tick:
                     preview = _Preview(tick, scenario, n_jobs)
                     summary = api.run_scenario(
-                        plan, n_jobs, cap, charts=not no_charts, progress=preview,
+                        plan, n_jobs, cap, charts=not no_charts, report=not no_report,
+                        progress=preview,
                         notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"),
                         preparing=tick.preparing)
                 con.print(summary_renderable(summary))
                 con.print(plain(f"run folder: {plan.folder.path}"), soft_wrap=True)
+                if not no_report:
+                    con.print(plain(f"report: {plan.folder.path / 'report.html'}"),
+                              soft_wrap=True)
                 summaries.append(summary)
     except api.FolderRefused as exc:  # the run folder cannot be used or written: bad input
         for line in exc.lines:
@@ -250,6 +255,7 @@ def _experiment_options(f):
         click.option("--resume", is_flag=True,
                      help="Continue an interrupted run of the same experiment in its folder."),
         click.option("--no-charts", is_flag=True, help="Skip the PNG charts."),
+        click.option("--no-report", is_flag=True, help="Skip report.html."),
         click.option("--force", is_flag=True,
                      help="Run even when the pre-flight event budget is over its limit."),
     ]):
@@ -401,7 +407,7 @@ def _folder(out, results_dir, name) -> tuple[Path, str]:
 @_experiment_options
 def sweep(source, vary, design, name, precision, export, out, results_dir, replications, seed,
           horizon, warmup, engine, sets, jobs, scheduler, dask_local, resume, no_charts,
-          force) -> None:
+          no_report, force) -> None:
     """Run a sweep file (or a scenario with --vary) under common random numbers."""
     from . import api
     from .experiments.points import plan_sweep
@@ -438,7 +444,8 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
         with _Ticker(err, f"{plan.sweep.name}") as tick:
             done = api.run_sweep_command(
                 plan, folder, option=option, resume=resume, executor_=ex, charts=not no_charts,
-                export=export, source=str(source), progress=tick, preparing=tick.preparing,
+                report=not no_report, export=export, source=str(source), progress=tick,
+                preparing=tick.preparing,
                 notice=lambda s: _say(err, f"warning {plan.sweep.name}: {s}"))
     con.print(sweep_points_table(done.points, api.sweep_meta(plan), top=10))
     o = done.outcome
@@ -448,6 +455,7 @@ def sweep(source, vary, design, name, precision, export, out, results_dir, repli
     _engine_said(con, o)
     con.print(plain(f"sweep folder: {folder} ({o.run} replications run, {o.resumed} found "
                     f"from before)"), soft_wrap=True)  # a path stays one line (copy, grep)
+    _report_said(con, done)
 
 
 def _with_run(loaded, run: dict):
@@ -499,7 +507,7 @@ def _one_scenario(path, replications, seed, horizon, warmup, sets, err, engine=N
 @click.argument("scenario", type=click.Path(path_type=Path))
 @_experiment_options
 def improve(scenario, out, results_dir, replications, seed, horizon, warmup, engine, sets, jobs,
-            scheduler, dask_local, resume, no_charts, force) -> None:
+            scheduler, dask_local, resume, no_charts, no_report, force) -> None:
     """What buys the most: every one-at-a-time change a planner would list, ranked by its paired
     gain in annual output (common random numbers), with the capacity arithmetic beside it."""
     from . import api
@@ -518,11 +526,13 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, eng
         with _Ticker(err, f"{base.name} improve") as tick:
             done = api.run_improve_command(
                 base, folder, option=option, resume=resume, executor_=ex, charts=not no_charts,
-                source=str(scenario), progress=tick, preparing=tick.preparing,
+                report=not no_report, source=str(scenario), progress=tick,
+                preparing=tick.preparing,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"))
     con.print(improve_table(done.ranking, api.improve_meta(base), top=20))
     _engine_said(con, done.outcome)
     con.print(plain(f"improve folder: {folder}"), soft_wrap=True)
+    _report_said(con, done)
 
 
 @main.command()
@@ -537,7 +547,7 @@ def improve(scenario, out, results_dir, replications, seed, horizon, warmup, eng
 @_experiment_options
 def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replications, seed,
           horizon, warmup, engine, sets, jobs, scheduler, dask_local, resume, no_charts,
-          force) -> None:
+          no_report, force) -> None:
     """The value of one monotone key at which P(annual >= target) reaches the target confidence."""
     from . import api
     from .report import plain, solve_renderable
@@ -563,12 +573,40 @@ def solve(scenario, target_key, lo, hi, tol, max_evals, out, results_dir, replic
         with _Ticker(err, f"{base.name} solve") as tick:
             done = api.run_solve_command(
                 base, target_key, folder, option=option, resume=resume, executor_=ex,
-                charts=not no_charts, source=str(scenario), max_evals=max_evals, progress=tick,
+                charts=not no_charts, report=not no_report, source=str(scenario),
+                max_evals=max_evals, progress=tick,
                 preparing=tick.preparing,
                 notice=lambda s: _say(err, f"warning {base.name}: {s}"), **bounds)
     con.print(solve_renderable(done.solved, name=base.name))
     _engine_said(con, done.outcome)
     con.print(plain(f"solve folder: {folder}"), soft_wrap=True)
+    _report_said(con, done)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def report(folder) -> None:
+    """Write FOLDER/report.html: one self-contained page (figures inside, no network needed,
+    readable on a phone, printable) for a run folder or a sweep, improve or solve folder."""
+    from . import api
+
+    from .report import plain
+
+    err, con = _consoles()
+    try:
+        path = api.write_folder_report(folder)
+    except api.ReportRefused as exc:  # not a linesim folder, or it cannot be written
+        for line in exc.lines:
+            _say(err, line)
+        sys.exit(EXIT_BAD_INPUT)
+    con.print(plain(f"report: {path}"), soft_wrap=True)
+
+
+def _report_said(con: Console, done) -> None:
+    from .report import plain
+
+    if done.report is not None:
+        con.print(plain(f"report: {done.report}"), soft_wrap=True)
 
 
 def _engine_said(con: Console, outcome) -> None:

@@ -366,9 +366,10 @@ class Result:
     def tables(self) -> dict[str, "pd.DataFrame"]:
         return {name: self.table(name) for name in TABLES}
 
-    def write(self, folder: Union[str, os.PathLike], *, charts: bool = True) -> Path:
-        """Write the run folder ``linesim run`` writes (tables, charts, manifest), swapped in
-        whole; refused (``FolderRefused``) if ``folder`` holds files linesim did not write or
+    def write(self, folder: Union[str, os.PathLike], *, charts: bool = True,
+              report: bool = True) -> Path:
+        """Write the run folder ``linesim run`` writes (tables, charts, manifest, report.html
+        unless ``report`` is False), swapped in whole; refused (``FolderRefused``) if ``folder`` holds files linesim did not write or
         another run is writing it. Returns the folder."""
         from . import api
         from .results import output_size_estimate, write_manifest
@@ -387,7 +388,7 @@ class Result:
 
         with api.prepared([plan], notice=_warn):
             api.write_folder(target, self.scenario, self.results, s, manifest, charts=charts,
-                             notice=_warn)
+                             notice=_warn, report=report)
         self.folder = path
         return path
 
@@ -401,7 +402,7 @@ class Result:
                                  "folder is written there first) or call write(folder) first")
             folder = self.folder
         elif self.folder is None or not _same(Path(folder), self.folder):
-            self.write(folder)
+            self.write(folder, report=False)  # the report is written below, once
         return write_report(Path(folder))
 
     def __repr__(self) -> str:

@@ -62,7 +62,8 @@ CHART_FILES = ["station_states.png", "annual_output.png", "station_states_calend
                "bottleneck_shares.png", "oee.png", "output_per_period.png", "wip.png",
                "buffer_levels.png", "buffer_occupancy.png"]
 MANIFEST = "manifest.json"
-RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST]
+REPORT_FILE = "report.html"  # html_report, written after the manifest (unless --no-report)
+RUN_FILES = [*TABLE_FILES, *CHART_FILES, MANIFEST, REPORT_FILE]
 
 
 def current_umask() -> int:

@@ -1,4 +1,4 @@
-"""The Python API example (docs/python-api.md, copied into the README) runs as written."""
+"""The Python API example in the README runs as written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "python-api.md"
+DOC = ROOT / "README.md"
 
 
 def example(path: Path = DOC) -> str:

@@ -11,7 +11,8 @@ from .conftest import TABLE_FILES, invoke
 
 
 def run_in_process(scenario, folder, *extra):
-    res = invoke("run", scenario, "--out", folder, "--jobs", "1", "--no-charts", *extra)
+    res = invoke("run", scenario, "--out", folder, "--jobs", "1", "--no-charts", "--no-report",
+                 *extra)
     assert res.exit_code == 0, (res.output, res.exception)
     return folder
 

@@ -22,7 +22,7 @@ from tests.cli.conftest import TABLE_FILES, TINY, invoke
 
 from ._runs import LONG, siblings, snapshot, spawn, tmpfs, umask, wait_for, write  # noqa: F401
 
-QUICK = ("--jobs", "1", "--no-charts", "--replications", "1", "--horizon", "2 h")
+QUICK = ("--jobs", "1", "--no-charts", "--no-report", "--replications", "1", "--horizon", "2 h")
 
 
 def run_ok(scenario: Path, out: Path, *extra):
@@ -46,8 +46,9 @@ def manifest(folder: Path) -> dict:
 
 # -- the folder is replaced whole ---------------------------------------------------------------
 def test_rerun_without_charts_leaves_no_old_charts(tmp_path):
-    """A rerun with --no-charts replaces the whole folder: the first run's PNGs are gone, the
-    folder holds exactly the tables and the manifest, whose file list says so."""
+    """A rerun with --no-charts (and --no-report) replaces the whole folder: the first run's
+    PNGs and report are gone, the folder holds exactly the tables and the manifest, whose file
+    list says so."""
     scenario = write(tmp_path / "tiny.yaml", TINY)
     out = tmp_path / "run"
     res = invoke("run", scenario, "--out", out, "--jobs", "1", "--replications", "1",
@@ -237,8 +238,9 @@ def test_files_and_folder_get_the_umask_mode(tmp_path, mask):
     assert res.exit_code == 0, (res.output, res.exception)
     assert os.stat(out).st_mode & 0o777 == 0o777 & ~mask
     files = list(out.iterdir())
-    # every file a run writes (its tables, charts and manifest), whatever their number
-    assert len(files) >= 8 and {p.name for p in files} <= set(RUN_FILES)
+    # every file a run writes (its tables, charts, manifest and report.html), whatever their number
+    assert len(files) >= 9 and {p.name for p in files} <= set(RUN_FILES)
+    assert "report.html" in {p.name for p in files}
     for p in files:
         assert p.stat().st_mode & 0o777 == 0o666 & ~mask, p.name
 

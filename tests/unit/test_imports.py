@@ -24,8 +24,10 @@ STAGES = [
 ]
 # The loader sits between the YAML and the scenario: it may use these, and no stage imports it.
 LOADER_MAY_IMPORT = {"scenario", "distributions", "units"}
-TOP = {"cli", "api", "__main__", "sweeps", "python_api"}  # may import anything (api: the run
-# command's work; sweeps: the public Python API of sweep folders; python_api: linesim.load, run...)
+TOP = {"cli", "api", "__main__", "sweeps", "python_api", "html_report"}  # may import anything
+# (api: the run command's work; sweeps: the public Python API of sweep folders; python_api:
+# linesim.load, run...; html_report: reads whole folders, and the loader to tell whether a
+# scenario file still describes the run)
 ROOT = "__init__"  # the package itself (``from . import __version__``), importable by all
 
 FILE_MODULES = {"yaml", "pandas", "pathlib", "io", "csv", "json", "pickle", "shutil", "tempfile"}
