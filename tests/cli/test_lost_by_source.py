@@ -93,3 +93,15 @@ def test_terminal_has_a_row_per_source(mixed_run):
     lines = [line for line in out.splitlines() if line.strip().startswith("at ")]
     assert [line.split()[1] for line in lines] == ["来料", "kit"]
     assert "of its" in lines[0] and lines[1].split()[2] == "0"
+
+
+def test_report_html_has_the_sources_table(mixed_run):
+    """report.html's lost-arrivals section has a table by source with each source's share."""
+    folder, _ = mixed_run
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('id="lost"'):]
+    section = section[:section.index("</section>")]
+    assert "By arrival source" in section
+    lost = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["lost"]
+    for name, row in lost["by_source"].items():
+        assert name in section and f"{100 * row['loss_share']:.1f}%" in section
