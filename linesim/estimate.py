@@ -205,16 +205,42 @@ def summarize(scenario: Scenario, results: list[RunResult], capacity: CapacityCh
 
 def lost_summary(scenario: Scenario, results: list[RunResult]) -> dict:
     """Arrivals turned away by a full queue (``when_full: lose``): the mean count per
-    replication in the window, a year's worth, and their share of all arrivals where every
-    source takes arrivals from outside (``share_of_arrivals``; None otherwise: the engines count
-    parts entering the plant, not arrivals per source)."""
+    replication in the window, a year's worth, and their share of all arrivals offered from
+    outside (``share_of_arrivals``; None for a plant without arrivals); ``by_source``: per
+    arrival source (a station with ``arrivals``), its lost arrivals per replication (mean and
+    95% interval), a year's worth, the arrivals offered, and its loss share = lost / offered
+    (pooled over the replications). Replications stored without per-source counts (by an older
+    version) give ``by_source`` None and the share of arrivals entering the plant, as then."""
     per_rep = float(np.mean([r.lost for r in results]))
     per_year = float(np.mean([r.lost * r.scheduled_s_per_year / r.scheduled_s for r in results]))
-    share = None
-    if all(st.arrivals is not None for st in scenario.stations if st.is_source):
+    sources = [st.name for st in scenario.stations if st.arrivals is not None]
+    if not sources:
+        return {"per_replication": per_rep, "per_year": per_year, "share_of_arrivals": None,
+                "by_source": {}}
+    if not all(set(r.arrivals) == set(sources) for r in results):
         arrived = sum(r.lost + r.entered for r in results)
         share = sum(r.lost for r in results) / arrived if arrived else 0.0
-    return {"per_replication": per_rep, "per_year": per_year, "share_of_arrivals": share}
+        return {"per_replication": per_rep, "per_year": per_year,
+                "share_of_arrivals": share if all(st.arrivals is not None for st in
+                                                  scenario.stations if st.is_source) else None,
+                "by_source": None}
+    offered = sum(c["offered"] for r in results for c in r.arrivals.values())
+    by_source = {}
+    for name in sources:
+        lost = [r.arrivals[name]["lost"] for r in results]
+        offers = sum(r.arrivals[name]["offered"] for r in results)
+        by_source[name] = {
+            "per_replication": t_interval(lost),
+            "per_year": float(np.mean([m * r.scheduled_s_per_year / r.scheduled_s
+                                       for m, r in zip(lost, results)])),
+            "offered_per_year": float(np.mean([r.arrivals[name]["offered"]
+                                               * r.scheduled_s_per_year / r.scheduled_s
+                                               for r in results])),
+            "loss_share": sum(lost) / offers if offers else 0.0,
+        }
+    return {"per_replication": per_rep, "per_year": per_year,
+            "share_of_arrivals": sum(r.lost for r in results) / offered if offered else 0.0,
+            "by_source": by_source}
 
 
 def _n(x: float) -> str:

@@ -720,12 +720,26 @@ def _lost_section(summary: dict, units: str) -> Optional[Section]:
                      num(lost["per_replication"], 1)])
     if not _missing(lost.get("share_of_arrivals")):
         rows.append(["share of all arrivals", share(lost["share_of_arrivals"])])
-    known = {"per_year", "per_replication", "share_of_arrivals"}
+    known = {"per_year", "per_replication", "share_of_arrivals", "by_source"}
     rows += [[str(k), _value(v)] for k, v in sorted(lost.items()) if k not in known]
+    tables = [_table(["", "mean"], rows, numeric=(1,))]
+    by_source = lost.get("by_source")
+    if isinstance(by_source, dict) and by_source:  # per arrival source (estimate.lost_summary)
+        per = []
+        for name, row in by_source.items():
+            rep = row.get("per_replication") or {}
+            per.append([str(name), num(row.get("per_year")), num(rep.get("mean"), 1),
+                        interval(rep.get("ci95"), 1), num(row.get("offered_per_year")),
+                        share(row.get("loss_share"))])
+        tables.append(_table(
+            ["source", "lost a year", "lost per replication", "95% CI", "arrivals a year",
+             "share lost"], per, numeric=range(1, 6), title="By arrival source",
+            caption="Share lost: the source's lost arrivals over those it was offered, all "
+                    "replications together."))
     return Section("lost", "Lost arrivals", paragraphs=[
         "Arriving parts turned away because the queue in front of the plant was full "
         "(arrivals with when_full: lose): output the plant could have had with more room."],
-        tables=[_table(["", "mean"], rows, numeric=(1,))])
+        tables=tables)
 
 
 # -- an experiment folder (sweep, improve, solve) ----------------------------------------------

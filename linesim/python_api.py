@@ -324,6 +324,7 @@ TABLES: dict[str, str] = {
     "periods": "periods_table",
     "buffer_periods": "buffer_periods_table",
     "occupancy": "occupancy_table",
+    "arrivals": "arrivals_table",
 }
 
 

@@ -125,6 +125,9 @@ def summary_renderable(summary: dict) -> Group:
         share = lost.get("share_of_arrivals")
         key.add_row("lost arrivals a year", _n(lost["per_year"]),
                     f"{share:.1%} of arrivals" if share is not None else "")
+        for source, row in (lost.get("by_source") or {}).items():  # each arrival source
+            key.add_row(plain(f"  at {source}"), _n(row["per_year"]),
+                        f"{row['loss_share']:.1%} of its arrivals")
     key.add_row("bottleneck (active-period)", plain(summary["bottleneck"] or "—"), "")
     key.add_row("WIP (mean)", _n(summary["wip_mean"], 1), "")
     lead = summary["lead_time_s"]["mean"]

@@ -3,7 +3,8 @@
 Stage: replicate + estimate ─► **results** (files) ─► charts ─► report ─► cli.
 
 A run folder holds ``summary.json``, ``replications.csv``, ``stations.csv``, ``buffers.csv``,
-the time series ``periods.csv``, ``buffer_periods.csv`` and ``buffer_occupancy.csv``,
+the time series ``periods.csv``, ``buffer_periods.csv`` and ``buffer_occupancy.csv``, the
+arrivals offered and lost per source ``arrivals.csv``,
 ``scenario.resolved.yaml`` (every default written out) and ``manifest.json`` (versions, seed,
 stream scheme, command line, wall time, status). JSON has sorted keys and CSV a fixed column
 order, so the same seed gives the same bytes; timestamps appear only in the manifest. Every file
@@ -51,9 +52,11 @@ PERIOD_COLUMNS = ["replication", "period", "start_day", "end_day", "scheduled_h"
                   "output", "scrapped", "lost", "wip_end", "wip_mean"]
 BUFFER_PERIOD_COLUMNS = ["replication", "period", "after", "before", "level_end", "level_mean"]
 OCCUPANCY_COLUMNS = ["replication", "after", "before", "level", "time_share"]
+# Per replication and arrival source (a station with ``arrivals``): simulate.RunResult.arrivals.
+ARRIVAL_COLUMNS = ["replication", "source", "offered", "lost", "loss_share"]
 # Every file a run folder can hold (the manifest also lists the ones it holds).
 TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
-               "periods.csv", "buffer_periods.csv", "buffer_occupancy.csv",
+               "periods.csv", "buffer_periods.csv", "buffer_occupancy.csv", "arrivals.csv",
                "scenario.resolved.yaml"]
 CHART_FILES = ["station_states.png", "annual_output.png", "station_states_calendar.png",
                "bottleneck_shares.png", "oee.png", "output_per_period.png", "wip.png",
@@ -185,6 +188,17 @@ def occupancy_table(results: list[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=OCCUPANCY_COLUMNS)
 
 
+def arrivals_table(results: list[RunResult]) -> pd.DataFrame:
+    """One row per replication and arrival source: the arrivals from outside offered to its
+    queue in the observation window, those turned away by a full queue (``when_full: lose``)
+    and their share of the offered (0 when none were offered). No rows for a plant
+    without arrivals."""
+    rows = [{"replication": r.replication, "source": name, "offered": c["offered"],
+             "lost": c["lost"], "loss_share": c["lost"] / c["offered"] if c["offered"] else 0.0}
+            for r in results for name, c in r.arrivals.items()]
+    return pd.DataFrame(rows, columns=ARRIVAL_COLUMNS)
+
+
 def _csv(df: pd.DataFrame) -> str:
     return df.to_csv(index=False, lineterminator="\n")
 
@@ -210,17 +224,20 @@ def write_run(folder: Path, scenario: Scenario, results: list[RunResult], summar
     write_text(folder / "periods.csv", _csv(periods_table(results)))
     write_text(folder / "buffer_periods.csv", _csv(buffer_periods_table(results)))
     write_text(folder / "buffer_occupancy.csv", _csv(occupancy_table(results)))
+    write_text(folder / "arrivals.csv", _csv(arrivals_table(results)))
     write_text(folder / "scenario.resolved.yaml",
                yaml.safe_dump(scenario.resolved(), sort_keys=False, allow_unicode=True))
 
 
 def output_size_estimate(scenario: Scenario) -> int:
     """A generous estimate of a run folder's size in bytes: twice what the tables and charts
-    measure (a few hundred bytes a replication and station; charts some 40 KB each and about
-    40 KB more per station over the station and buffer charts), to refuse a run up front when
-    the disk clearly cannot hold it."""
+    measure (a few hundred bytes a replication and station, some 60 a replication and arrival
+    source; charts some 40 KB each and about 40 KB more per station over the station and
+    buffer charts), to refuse a run up front when the disk clearly cannot hold it."""
     n, stations = scenario.run.replications, len(scenario.stations)
-    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations + _series_size(scenario))
+    sources = sum(st.arrivals is not None for st in scenario.stations)
+    return 2 * (384 * 1024 + n * (200 + 150 * 2 * stations + 60 * sources
+                                  + _series_size(scenario))
                 + 40 * 1024 * stations)
 
 

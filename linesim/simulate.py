@@ -78,6 +78,10 @@ class RunResult:
     buffers: list[BufferStats]
     bottleneck: Optional[str]
     lost: int = 0  # arrivals turned away by a full queue, in the window
+    # Per arrival source (a station with ``arrivals``), in scenario order: the arrivals from
+    # outside offered to its queue in the window and those of them turned away
+    # ({"offered": n, "lost": m}); a source with ``when_full: block`` loses none.
+    arrivals: dict[str, dict[str, int]] = field(default_factory=dict)
     output_by_product: dict[str, int] = field(default_factory=dict)  # with products
     # Totals since t = 0 for the conservation check:
     # entered + assembled = exited + scrapped + consumed + wip_end.
@@ -197,6 +201,9 @@ def summarize(scenario: Scenario, replication: int, window: Window) -> RunResult
             "wip_end": after["wip"],
         },
         lost=after["lost"] - before["lost"],
+        arrivals={spec.name: {"offered": after["offered_by"][i] - before["offered_by"][i],
+                              "lost": after["lost_by"][i] - before["lost_by"][i]}
+                  for i, spec in enumerate(scenario.stations) if spec.arrivals is not None},
         output_by_product=(
             {v: after["exited_by"][j] - before["exited_by"][j]
              for j, v in enumerate(scenario.products.names)} if scenario.products else {}

@@ -39,7 +39,7 @@ TINY = textwrap.dedent("""
     """).lstrip()
 
 TABLE_FILES = ["summary.json", "replications.csv", "stations.csv", "buffers.csv",
-               "periods.csv", "buffer_periods.csv", "buffer_occupancy.csv",
+               "periods.csv", "buffer_periods.csv", "buffer_occupancy.csv", "arrivals.csv",
                "scenario.resolved.yaml"]
 
 

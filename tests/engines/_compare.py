@@ -4,6 +4,12 @@ The fast engine mirrors the SimPy engine event for event on the same random stre
 comparison is exact: ``==`` on every counter (floats included), the bottleneck seconds, the
 buffer maxima, the edges, the per-period snapshots, and the RunResult ``simulate.summarize`` makes of each window. NaN
 equals NaN here (a lead time with no part finished is NaN on both).
+
+The per-source arrival counters (``offered_by``, ``lost_by``: one entry per station) are part of
+the counters compared; ``arrival_problems`` checks on each engine's window that they are there
+and add up (offered = accepted + lost, lost only where ``when_full: lose``, the lost summing to
+the total, and the accepted arrivals equal to the parts ``entered`` when every source takes
+arrivals from outside), so a plant with arrivals cannot agree by both engines counting nothing.
 """
 
 from __future__ import annotations
@@ -57,12 +63,54 @@ def engine_differences(scenario: Scenario, replication: int) -> list:
     got = fast.run_window(scenario, replication)
     assert (ref.engine, got.engine) == ("simpy", "fast")
     out: list = []
+    for w in (ref, got):
+        out += [(f"{w.engine} arrivals", problem, "") for problem in arrival_problems(scenario, w)]
     for field in ("start_t", "end_t", "before", "after", "bottleneck_s", "buffers", "buffer_max",
                   "snapshots"):
         differences(getattr(ref, field), getattr(got, field), "window." + field, out)
     if not out:
-        differences(summarize(scenario, replication, ref), summarize(scenario, replication, got),
-                    "result", out)
+        a, b = summarize(scenario, replication, ref), summarize(scenario, replication, got)
+        sources = [st.name for st in scenario.stations if st.arrivals is not None]
+        if list(a.arrivals) != sources:
+            out.append(("result.arrivals sources", list(a.arrivals), sources))
+        differences(a, b, "result", out)
+    return out
+
+
+def arrival_problems(scenario: Scenario, window) -> list[str]:
+    """What is wrong with one engine's per-source arrival counters (empty: nothing), at the
+    window's start and end and over the window: every station has an entry, only arrival
+    sources are offered parts, only ``when_full: lose`` sources lose any, none loses more than
+    it was offered, the lost add up to ``lost``, and where every source takes arrivals from
+    outside the accepted ones (offered − lost) add up to ``entered``."""
+    specs = scenario.stations
+    only_arrivals = all(st.arrivals is not None for st in specs if st.is_source)
+    out = []
+    views = [("before", window.before), ("after", window.after),
+             ("window", {k: ([a - b for a, b in zip(window.after[k], window.before[k])]
+                             if isinstance(window.after[k], list) else
+                             window.after[k] - window.before[k])
+                         for k in ("offered_by", "lost_by", "lost", "entered")
+                         if k in window.after and k in window.before})]
+    for when, c in views:
+        if "offered_by" not in c or "lost_by" not in c:
+            out.append(f"{when}: no per-source arrival counters")
+            continue
+        offered, lost = c["offered_by"], c["lost_by"]
+        if len(offered) != len(specs) or len(lost) != len(specs):
+            out.append(f"{when}: {len(offered)}/{len(lost)} entries for {len(specs)} stations")
+            continue
+        for st, n, m in zip(specs, offered, lost):
+            if st.arrivals is None and (n or m):
+                out.append(f"{when}: {st.name} has no arrivals but offered {n}, lost {m}")
+            if not 0 <= m <= n:
+                out.append(f"{when}: {st.name} lost {m} of {n} offered")
+            if m and st.arrivals is not None and st.arrivals.when_full != "lose":
+                out.append(f"{when}: {st.name} blocks when full but lost {m}")
+        if sum(lost) != c["lost"]:
+            out.append(f"{when}: per-source lost {sum(lost)} != lost {c['lost']}")
+        if only_arrivals and sum(offered) - sum(lost) != c["entered"]:
+            out.append(f"{when}: accepted {sum(offered) - sum(lost)} != entered {c['entered']}")
     return out
 
 

@@ -94,10 +94,12 @@ def shift_calendars(draw) -> dict:
 
 
 @st.composite
-def plants(draw, max_stations: int = 5) -> dict:
+def plants(draw, max_stations: int = 5, losing: bool = False) -> dict:
     """A scenario mapping: stations S0.. in flow order (each takes from earlier stations or is a
     source), then per station its times, servers, buffer, routing, assembly, rework, scrap,
-    failures, arrivals and calendar."""
+    failures, arrivals and calendar. ``losing``: every source takes arrivals from outside,
+    fast ones (20 or 30 s apart on average) into a queue of 0 or 1 place with ``when_full:
+    lose``, so that arrivals are turned away."""
     # -- products ------------------------------------------------------------------------------
     products, variants = None, []
     pk = draw(st.sampled_from(["none", "none", "mix", "sequence"]))
@@ -183,7 +185,11 @@ def plants(draw, max_stations: int = 5) -> dict:
             st_["rework"] = {"to": f"S{to}", "fraction": draw(st.sampled_from([0.05, 0.1, 0.3]))}
         if draw(st.integers(0, 2)) == 0:
             st_["failures"] = draw(_failures())
-        if not inputs[i] and draw(st.integers(0, 2)) == 0:
+        if not inputs[i] and losing:
+            st_["arrivals"] = {
+                "interarrival": draw(distributions(draw(st.sampled_from(MEANS[:2])))),
+                "queue": draw(st.sampled_from([0, 1])), "when_full": "lose"}
+        elif not inputs[i] and draw(st.integers(0, 2)) == 0:
             st_["arrivals"] = {
                 "interarrival": draw(distributions(draw(st.sampled_from(MEANS)))),
                 "queue": draw(st.sampled_from([0, 1, 3, UNLIMITED])),
@@ -244,10 +250,10 @@ def _failures(draw) -> dict:
 
 
 @st.composite
-def scenarios(draw, max_stations: int = 5) -> Scenario:
+def scenarios(draw, max_stations: int = 5, losing: bool = False) -> Scenario:
     """A validated plant the fast engine supports, whose observation window holds scheduled
-    time (anything else is rejected with ``assume``)."""
-    data = draw(plants(max_stations))
+    time (anything else is rejected with ``assume``); ``losing`` as in ``plants``."""
+    data = draw(plants(max_stations, losing))
     try:
         sc = Scenario.model_validate(data)
         observation(sc)

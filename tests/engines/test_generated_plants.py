@@ -42,6 +42,15 @@ def test_generated_plants_same_on_both_engines(sc):
     _check(sc)
 
 
+@settings(max_examples=30, derandomize=True, **COMMON)
+@given(scenarios(losing=True))
+def test_generated_plants_losing_arrivals_same_on_both_engines(sc):
+    """30 fixed random plants whose every source turns arrivals away from a full queue: the
+    same arrivals offered and lost per source on both engines (they are counters of the
+    Window), adding up on each (``_compare.arrival_problems``)."""
+    _check(sc)
+
+
 @pytest.mark.slow
 @settings(max_examples=1500, **COMMON)
 @given(scenarios(max_stations=7))

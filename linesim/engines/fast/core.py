@@ -219,6 +219,8 @@ INT_FIELDS = (
     'e_wake_p',
     'e_lt_off',
     'e_lt_top',
+    'st_offered',
+    'st_lost',
 )
 FLOAT_FIELDS = (
     'c_since_s',
@@ -358,38 +360,40 @@ O_P_COND = N_I + N_F + 99
 O_E_WAKE_P = N_I + N_F + 100
 O_E_LT_OFF = N_I + N_F + 101
 O_E_LT_TOP = N_I + N_F + 102
-O_C_SINCE_S = N_I + N_F + 103 + 0
-O_C_SINCE_T = N_I + N_F + 103 + 1
-O_CAL_CUM = N_I + N_F + 103 + 2
-O_CAL_LENS = N_I + N_F + 103 + 3
-O_CAL_PER = N_I + N_F + 103 + 4
-O_CAL_STARTS = N_I + N_F + 103 + 5
-O_E_AREA = N_I + N_F + 103 + 6
-O_E_FREE = N_I + N_F + 103 + 7
-O_E_TLAST = N_I + N_F + 103 + 8
-O_H_T = N_I + N_F + 103 + 9
-O_HELD_E = N_I + N_F + 103 + 10
-O_IN_E = N_I + N_F + 103 + 11
-O_MIX_CUM = N_I + N_F + 103 + 12
-O_OUT_CUM = N_I + N_F + 103 + 13
-O_P_LEFT = N_I + N_F + 103 + 14
-O_P_WORK = N_I + N_F + 103 + 15
-O_PART_E = N_I + N_F + 103 + 16
-O_PE = N_I + N_F + 103 + 17
-O_R_CONST = N_I + N_F + 103 + 18
-O_ST_REWORK = N_I + N_F + 103 + 19
-O_ST_SCRAP = N_I + N_F + 103 + 20
-O_C_ACC = N_I + N_F + 103 + 21
-O_C_MISSING_S = N_I + N_F + 103 + 22
-O_CAL_SEG = N_I + N_F + 103 + 23
-O_FC_DUE = N_I + N_F + 103 + 24
-O_P_DONE = N_I + N_F + 103 + 25
-O_P_S0 = N_I + N_F + 103 + 26
-O_E_TRANSFER = N_I + N_F + 103 + 27
-O_MV_T = N_I + N_F + 103 + 28
-O_MV_E = N_I + N_F + 103 + 29
-O_E_LT = N_I + N_F + 103 + 30
-N_HEADER = N_I + N_F + 134
+O_ST_OFFERED = N_I + N_F + 103
+O_ST_LOST = N_I + N_F + 104
+O_C_SINCE_S = N_I + N_F + 105 + 0
+O_C_SINCE_T = N_I + N_F + 105 + 1
+O_CAL_CUM = N_I + N_F + 105 + 2
+O_CAL_LENS = N_I + N_F + 105 + 3
+O_CAL_PER = N_I + N_F + 105 + 4
+O_CAL_STARTS = N_I + N_F + 105 + 5
+O_E_AREA = N_I + N_F + 105 + 6
+O_E_FREE = N_I + N_F + 105 + 7
+O_E_TLAST = N_I + N_F + 105 + 8
+O_H_T = N_I + N_F + 105 + 9
+O_HELD_E = N_I + N_F + 105 + 10
+O_IN_E = N_I + N_F + 105 + 11
+O_MIX_CUM = N_I + N_F + 105 + 12
+O_OUT_CUM = N_I + N_F + 105 + 13
+O_P_LEFT = N_I + N_F + 105 + 14
+O_P_WORK = N_I + N_F + 105 + 15
+O_PART_E = N_I + N_F + 105 + 16
+O_PE = N_I + N_F + 105 + 17
+O_R_CONST = N_I + N_F + 105 + 18
+O_ST_REWORK = N_I + N_F + 105 + 19
+O_ST_SCRAP = N_I + N_F + 105 + 20
+O_C_ACC = N_I + N_F + 105 + 21
+O_C_MISSING_S = N_I + N_F + 105 + 22
+O_CAL_SEG = N_I + N_F + 105 + 23
+O_FC_DUE = N_I + N_F + 105 + 24
+O_P_DONE = N_I + N_F + 105 + 25
+O_P_S0 = N_I + N_F + 105 + 26
+O_E_TRANSFER = N_I + N_F + 105 + 27
+O_MV_T = N_I + N_F + 105 + 28
+O_MV_E = N_I + N_F + 105 + 29
+O_E_LT = N_I + N_F + 105 + 30
+N_HEADER = N_I + N_F + 136
 
 # Maximum counts (``limits``; a scenario above one runs on the SimPy engine) and the lengths of
 # the fixed regions they give.
@@ -1951,11 +1955,13 @@ def resume_arrival(M, p):
         entry = now
         v = _new_variant(M, st)
         q = M[U(A_IN_EDGES + M[U(A_ST_IN0 + st)])]
+        M[U(M[O_ST_OFFERED] + st)] += 1
         if offer(M, q, now, entry, v):
             M[I_ENTERED] += 1
             _wip_change(M, now, 1)
         elif M[U(A_ST_LOSE + st)]:
             M[I_LOST] += 1
+            M[U(M[O_ST_LOST] + st)] += 1
         else:
             M[I_ENTERED] += 1
             _wip_change(M, now, 1)

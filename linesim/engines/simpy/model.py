@@ -395,6 +395,10 @@ class Line:
         self.exited = 0
         self.scrapped = 0
         self.lost = 0  # arrivals turned away by a full queue
+        # Per station (0 for a station without ``arrivals``): the arrivals from outside offered
+        # to its queue, and of them those turned away (``when_full: lose``).
+        self.offered_by = [0] * len(self.stations)
+        self.lost_by = [0] * len(self.stations)
         self.consumed = 0  # parts that went into assembled units
         self.assembled = 0  # units made by assembly stations
         self.wip = 0
@@ -465,11 +469,13 @@ class Line:
             yield env.timeout(advance(now, interarrival()) - now)
             now = env.now
             part = (now, new_variant()) if new_variant else now
+            self.offered_by[station.index] += 1
             if queue.offer(now, part):
                 self.entered += 1
                 self._wip_change(now, +1)
             elif lose:
                 self.lost += 1
+                self.lost_by[station.index] += 1
             else:  # the source is blocked: its clock pauses until the part moves in
                 self.entered += 1
                 self._wip_change(now, +1)
@@ -853,6 +859,8 @@ class Line:
             "exited_by": list(self.exited_by),
             "scrapped": self.scrapped,
             "lost": self.lost,
+            "offered_by": list(self.offered_by),
+            "lost_by": list(self.lost_by),
             "consumed": self.consumed,
             "assembled": self.assembled,
             "wip": self.wip,
