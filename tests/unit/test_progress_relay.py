@@ -131,3 +131,13 @@ def test_a_ticker_fed_by_a_run_moves_within_replications():
                                    partial=partial)
     assert any(x != int(x) for x in shown)  # between whole replications
     assert tick.fractions == {} and tick.finished() == REPLICATIONS
+
+
+def test_the_python_api_run_takes_an_optional_partial_callback():
+    """``linesim.run(..., partial=f)``: the same fractions on 2 workers; same result without."""
+    import linesim
+
+    got: dict[int, float] = {}
+    with_it = linesim.run(_line(), jobs=2, partial=lambda r, f: got.__setitem__(r, f))
+    assert got == {r: 1.0 for r in range(REPLICATIONS)}
+    assert with_it.replications.equals(linesim.run(_line(), jobs=1).replications)
