@@ -141,13 +141,16 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
                  report: bool = True,
                  progress: Optional[Callable[[RunResult], None]] = None,
                  notice: Optional[Callable[[str], None]] = None,
-                 preparing: Optional[Callable[[bool], None]] = None) -> dict:
+                 preparing: Optional[Callable[[bool], None]] = None,
+                 partial: Optional[Callable[[int, float], None]] = None) -> dict:
     """Simulate one scenario and swap its complete run folder in; on any failure or interrupt
     the previous folder stays as it was and the partial output is kept aside (``folder.kept``).
     ``report``: write ``report.html`` (``html_report``) after the manifest, in the work folder,
     so it is swapped in with the rest. ``notice`` gets what the user should know but that does
     not stop the run (a chart whose text no installed font can draw); ``preparing`` is told
-    when compiling the fast engine takes a while (``prepare_engine``)."""
+    when compiling the fast engine takes a while (``prepare_engine``); ``partial(replication,
+    fraction)`` the share of each running replication simulated so far
+    (``replicate.run_replications``)."""
     scenario, folder = plan.scenario, plan.folder
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
@@ -167,7 +170,7 @@ def run_scenario(plan: Planned, jobs: int, cap: CapacityCheck, *, charts: bool =
     try:
         engine = ready_engine(scenario, engine, preparing, plan.source)
         results = run_until_precise(engines.pinned(scenario, engine.engine), jobs,
-                                    progress=progress, into=ran)
+                                    progress=progress, into=ran, partial=partial)
         summary = run_summary(scenario, results, cap, engine, plan.warnings)
         write_folder(folder, scenario, results, summary, manifest("ok", None), charts=charts,
                      notice=notice, report=report)
@@ -244,20 +247,23 @@ def write_folder(folder: RunFolder, scenario: Scenario, results: list[RunResult]
 
 def run_until_precise(scenario: Scenario, jobs: Optional[int] = None,
                       progress: Optional[Callable[[RunResult], None]] = None,
-                      into: Optional[list[RunResult]] = None) -> list[RunResult]:
+                      into: Optional[list[RunResult]] = None,
+                      partial: Optional[Callable[[int, float], None]] = None) -> list[RunResult]:
     """The run's replications. Without ``run.precision``: all ``run.replications`` of them
     (``replicate.run_replications``). With it: in batches, as
     ``experiments.analyze.more_replications`` decides from the annual outputs so far (2 first,
     then towards the n the current spread asks for, at most doubling, never above
     ``run.replications``), until the 95% interval's half-width is within the precision × the
     mean. The decisions depend on results only, so the count is the same whatever ``jobs`` is.
-    ``into`` (if given) receives every finished replication as batches end."""
+    ``into`` (if given) receives every finished replication as batches end; ``partial`` as in
+    ``replicate.run_replications``."""
     from .experiments.analyze import more_replications
 
     results: list[RunResult] = [] if into is None else into
     precision = scenario.run.precision
     if precision is None:
-        results.extend(replicate.run_replications(scenario, jobs, progress=progress))
+        results.extend(replicate.run_replications(scenario, jobs, progress=progress,
+                                                  partial=partial))
         return results
     maximum = scenario.run.replications
     while True:
@@ -265,7 +271,8 @@ def run_until_precise(scenario: Scenario, jobs: Optional[int] = None,
         if want <= len(results):
             return results
         results.extend(replicate.run_replications(scenario, jobs, progress=progress,
-                                                  indices=range(len(results), want)))
+                                                  indices=range(len(results), want),
+                                                  partial=partial))
 
 
 def precision_summary(scenario: Scenario, results: list[RunResult]) -> dict:
@@ -402,6 +409,9 @@ def _chart_notices(write, notice) -> list:
 def _experiment(points, folder: Path, definition: dict, base: Scenario, *, option: str,
                 resume: bool, executor_, max_reps: int, factors, precision=None, progress=None,
                 manifest=None, extra_files=(), preparing=None):
+    """The points run into ``folder``'s store (``sweep.run_sweep``). A ``progress`` display with
+    a ``partial(key, fraction)`` method (``progress.Ticker``) is also given the share of each
+    running replication simulated so far (key: (point, replication))."""
     from .experiments import sweep as sw
 
     engine = sw.choose_engine(points)  # EngineUnsupported (exit 2) before the folder is touched
@@ -415,7 +425,8 @@ def _experiment(points, folder: Path, definition: dict, base: Scenario, *, optio
             engine = sw.choose_engine(points)  # SimPy, and the note says why
         outcome = sw.run_sweep(points, executor_, store, folder, definition=definition,
                                max_reps=max_reps, factors=factors, precision=precision,
-                               progress=progress, manifest=manifest, engine=engine)
+                               progress=progress, manifest=manifest, engine=engine,
+                               partial=getattr(progress, "partial", None))
         return outcome, store.notices
 
 

@@ -206,7 +206,7 @@ def run(scenarios, out, results_dir, replications, seed, horizon, warmup, sets, 
                         plan, n_jobs, cap, charts=not no_charts, report=not no_report,
                         progress=preview,
                         notice=lambda s, name=scenario.name: _say(err, f"warning {name}: {s}"),
-                        preparing=tick.preparing)
+                        preparing=tick.preparing, partial=tick.partial)
                 con.print(summary_renderable(summary))
                 con.print(plain(f"run folder: {plan.folder.path}"), soft_wrap=True)
                 if not no_report:

@@ -14,10 +14,11 @@ fast engine is not counted): the speed is *finished* / (time of the last progres
 time left (total − finished) / speed less the time since that last progress (so it counts down
 between replications), where *finished* is the
 replications done (less those found from an earlier run, for a resumed experiment) **plus the
-fractions of the running ones** reported through ``partial(replication, fraction)``. Nothing
-feeds fractions yet, so the estimate starts once a replication has finished; an engine hook
-that reports simulated time inside a replication (``on_period(t)`` → ``t / horizon``) can feed
-``partial`` and the bar then moves, and the estimate starts, within the first replication.
+fractions of the running ones** reported through ``partial(replication, fraction)``: the
+share of simulated time reached (the engines' ``on_period`` hook at each period boundary, relayed
+from the worker processes by ``replicate.ProcessPool``), so the bar moves, and the estimate
+starts, within the first replications. Off a terminal the count then has one decimal
+(``"phase1: 3.4/10 replications, ..."``).
 
 Hand-written arithmetic around rich's bar: rich's own remaining-time column estimates from its
 recent speed samples and knows nothing of work found from before or of partial replications.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Hashable, Optional
 
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
@@ -58,7 +59,8 @@ class Ticker:
 
     ``advance()`` when a replication ends; ``update(done, total, resumed)`` to set the counts
     (``__call__(p)`` does that from an experiment's progress record ``p.done/p.total/p.resumed``);
-    ``partial(replication, fraction)`` for the share of a running replication simulated so far;
+    ``partial(replication, fraction)`` for the share of a running replication simulated so far
+    (any key: an experiment's are (point, replication); called from one thread at a time);
     ``restart_clock()`` when the replications really start (after the fast engine compiled).
     ``clock`` and ``terminal`` can be given for tests."""
 
@@ -71,7 +73,9 @@ class Ticker:
         self.terminal = console.is_terminal if terminal is None else terminal
         self.done = 0
         self.resumed = 0
-        self.fractions: dict[int, float] = {}  # running replication -> share simulated so far
+        # running replication -> share simulated so far; replaced, never changed in place, so
+        # that the heartbeat thread reads a whole one
+        self.fractions: dict[Hashable, float] = {}
         self.t0 = self.last = self.t_work = clock()
         self.bar: Optional[Progress] = None
         self.task = None
@@ -130,16 +134,19 @@ class Ticker:
         """The replications start now: the time left is estimated from here."""
         self.t0 = self.last = self.t_work = self.clock()
 
-    def advance(self, replication: Optional[int] = None) -> None:
-        if replication is not None:
-            self.fractions.pop(replication, None)
+    def advance(self, replication: Optional[Hashable] = None) -> None:
+        self._forget(replication)
         self.update(self.done + 1)
 
-    def partial(self, replication: int, fraction: float) -> None:
+    def partial(self, replication: Hashable, fraction: float) -> None:
         """Share of replication ``replication`` simulated so far (0..1), from inside it."""
-        self.fractions[replication] = min(1.0, max(0.0, float(fraction)))
+        self.fractions = {**self.fractions, replication: min(1.0, max(0.0, float(fraction)))}
         self.t_work = self.clock()
         self._show()
+
+    def _forget(self, replication: Optional[Hashable]) -> None:
+        if replication in self.fractions:
+            self.fractions = {k: f for k, f in self.fractions.items() if k != replication}
 
     def update(self, done: int, total: Optional[int] = None, resumed: Optional[int] = None) -> None:
         if done != self.done:
@@ -152,7 +159,10 @@ class Ticker:
         self._show()
 
     def __call__(self, p) -> None:
-        """An experiment's progress record (``done``, ``total``, ``resumed``)."""
+        """An experiment's progress record (``done``, ``total``, ``resumed``; the replication
+        just stored, ``point`` and ``replication``, is no longer running)."""
+        if getattr(p, "replication", None) is not None:
+            self._forget((p.point, p.replication))
         self.update(p.done, p.total, p.resumed)
 
     def finished(self) -> float:
@@ -196,7 +206,9 @@ class Ticker:
                               f"in {elapsed}")
             return
         tail = f", {self.left_text()}" if self.left_s() is not None else ""
-        say(self.console, f"{self.label}: {self.done:,}/{self.total or 0:,} {self.what}, "
+        running = sum(self.fractions.values())
+        count = f"{self.done + running:,.1f}" if running else f"{self.done:,}"
+        say(self.console, f"{self.label}: {count}/{self.total or 0:,} {self.what}, "
                           f"{elapsed} elapsed{tail}")
 
 

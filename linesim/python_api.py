@@ -500,13 +500,16 @@ def run(scenario: Union[Scenario, str, os.PathLike], replications: Optional[int]
         jobs: Optional[int] = None, seed: Optional[int] = None, horizon: Any = None,
         warmup: Any = None, engine: Optional[str] = None, *, precision: Any = None,
         overrides: Overrides = None, force: bool = False,
-        progress: Optional[Callable[["RunResult"], None]] = None) -> Result:
+        progress: Optional[Callable[["RunResult"], None]] = None,
+        partial: Optional[Callable[[int, float], None]] = None) -> Result:
     """Run a scenario (a Scenario, or the path of a file) as ``linesim run`` does, without
     writing anything: pre-flight checks, replications, summary. ``replications``, ``seed``,
     ``horizon`` (``"30 d"`` or seconds), ``warmup``, ``engine`` and ``precision`` override the
     run block (``--replications`` ... ``--precision``), ``overrides`` any key (``--set``);
     ``jobs`` worker processes (default 1: in this process); ``force`` runs past the event
-    budget; ``progress(run_result)`` is called as each replication ends."""
+    budget; ``progress(run_result)`` is called as each replication ends, and ``partial(r,
+    fraction)`` (optional) with the share of simulated time replication r has reached while it
+    runs (at most a few times a second, always in the calling thread; for a progress bar)."""
     from . import api, engines
     from .capacity import capacity_check
 
@@ -521,7 +524,7 @@ def run(scenario: Union[Scenario, str, os.PathLike], replications: Optional[int]
     cap = capacity_check(chosen)
     ready = api.ready_engine(chosen, engines.choice(chosen), _preparing, origin.source)
     results = api.run_until_precise(engines.pinned(chosen, ready.engine), n_jobs,
-                                    progress=progress)
+                                    progress=progress, partial=partial)
     summary = api.run_summary(chosen, results, cap, ready)
     shown = {k.split(".", 1)[1]: v for k, v in options} | dict(_pairs(overrides))
     provenance = _Provenance(origin.source, _command("run", origin.source, shown), started,

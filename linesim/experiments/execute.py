@@ -8,6 +8,10 @@ One small interface, two implementations::
         for point, replication, result in executor.imap_unordered(tasks):
             ...                                       # as they complete; the consumer sorts
 
+``imap_unordered(tasks, partial=f)`` also calls ``f((point, replication), fraction)`` in the
+consumer's thread with the share of a running replication simulated so far (``Local`` only:
+``replicate.ProcessPool``'s shared cells; ``Dask`` accepts and ignores it).
+
 ``tasks`` is an iterable of ``Task(point, replication, scenario)``, consumed lazily: at most
 ``in_flight`` tasks are submitted at a time, so a sweep of 10^5 replications never holds 10^5
 futures. A task is ``simulate.run_replication(scenario, replication)``, a pure function of its
@@ -33,7 +37,7 @@ import secrets
 from typing import Iterable, Iterator, NamedTuple, Optional
 
 from .. import __version__
-from ..replicate import ProcessPool
+from ..replicate import ProcessPool, tracked
 from ..scenario import Scenario
 from ..simulate import RunResult, run_replication
 
@@ -58,8 +62,11 @@ def _linesim_version() -> str:
     return __version__
 
 
-def _run_task(point: int, replication: int, scenario: Scenario) -> tuple[int, int, RunResult]:
-    return point, replication, run_replication(scenario, replication)
+def _run_task(point: int, replication: int, scenario: Scenario,
+              report=None) -> tuple[int, int, RunResult]:
+    if report is None:
+        return point, replication, run_replication(scenario, replication)
+    return point, replication, tracked(scenario, replication, report)
 
 
 class Local:
@@ -81,8 +88,11 @@ class Local:
     def __exit__(self, exc_type, exc, tb) -> None:
         self._pool.__exit__(exc_type, exc, tb)
 
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[int, int, RunResult]]:
-        return self._pool.imap_unordered(_run_task, (tuple(t) for t in tasks))
+    def imap_unordered(self, tasks: Iterable[Task], partial=None
+                       ) -> Iterator[tuple[int, int, RunResult]]:
+        hook = {} if partial is None else {
+            "partial": lambda task, fraction: partial((task[0], task[1]), fraction)}
+        return self._pool.imap_unordered(_run_task, (tuple(t) for t in tasks), **hook)
 
 
 class Dask:
@@ -175,7 +185,10 @@ class Dask:
             except Exception:  # noqa: BLE001
                 pass
 
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[int, int, RunResult]]:
+    def imap_unordered(self, tasks: Iterable[Task], partial=None
+                       ) -> Iterator[tuple[int, int, RunResult]]:
+        """As ``Local``'s; ``partial`` is not fed (nothing comes back from a Dask task before its
+        result)."""
         from distributed import as_completed
 
         client = self.client

@@ -136,13 +136,16 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
               progress: Optional[Callable[[Progress], None]] = None,
               point_row: Optional[PointRow] = analyze.point_row,
               manifest: Optional[dict] = None,
-              engine: Optional[engines.Choice] = None) -> SweepOutcome:
+              engine: Optional[engines.Choice] = None,
+              partial: Optional[Callable[[tuple[int, int], float], None]] = None) -> SweepOutcome:
     """Run the sweep's missing replications on ``executor`` (entered here) into ``store``, then
     write ``folder``'s tables and manifest. ``definition`` is the resolved sweep definition
     (plain data, every default written out); ``manifest`` adds keys to the manifest (command,
     source file); ``engine`` the engine chosen for the points (``choose_engine``, computed here
-    when not given). Interrupts and errors propagate after the folder's files were written with
-    the manifest's status ``interrupted`` or ``failed``."""
+    when not given); ``partial((point, replication), fraction)`` the share of each running
+    replication simulated so far, where the executor can say (``execute.Local``). Interrupts and
+    errors propagate after the folder's files were written with the manifest's status
+    ``interrupted`` or ``failed``."""
     folder = Path(folder)
     started = _now()
     t0 = time.monotonic()
@@ -184,8 +187,10 @@ def run_sweep(points: Sequence[tuple[Point, Scenario]], executor, store: Store, 
                     store.add_engine(choice.engine)
                 if progress:
                     progress(Progress(state["done"], total, maximum, resumed, state["batch"]))
+                hook = {} if partial is None else {"partial": partial}  # only when given:
+                #                              executors of the older signature keep working
                 for point, replication, result in executor.imap_unordered(
-                        _tasks(store, run_on, targets)):
+                        _tasks(store, run_on, targets), **hook):
                     if store.add(point, replication, result):
                         state["done"] += 1
                         state["run"] += 1

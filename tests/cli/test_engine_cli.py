@@ -39,9 +39,10 @@ def fake_fast(monkeypatch):
 
     state = SimpleNamespace(calls=0, supports=lambda sc: True)
 
-    def run_window(scenario, replication):
+    def run_window(scenario, replication, **hook):  # on_period: the progress display's
         state.calls += 1
-        return dataclasses.replace(simpy_run.run_window(scenario, replication), engine="fast")
+        return dataclasses.replace(simpy_run.run_window(scenario, replication, **hook),
+                                   engine="fast")
 
     monkeypatch.setattr(fast, "unsupported", lambda sc: [] if state.supports(sc) else [REASON])
     monkeypatch.setattr(fast, "run_window", run_window)

@@ -33,9 +33,9 @@ def slow_prepare(monkeypatch):
 
     real = replicate.ProcessPool.imap_unordered
 
-    def imap_unordered(self, fn, tasks):
+    def imap_unordered(self, fn, tasks, **kw):
         log.append("replications")
-        return real(self, fn, tasks)
+        return real(self, fn, tasks, **kw)
 
     monkeypatch.setattr(fast, "prepare", prepare)
     monkeypatch.setattr(api, "PREPARE_NOTICE_S", 0.05)

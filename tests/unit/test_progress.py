@@ -94,3 +94,30 @@ def test_a_heartbeat_line_while_no_replication_ends():
 
 def test_minutes():
     assert (minutes(48), minutes(600), minutes(9000)) == ("48 s", "10 min", "2.5 h")
+
+
+def test_plain_lines_count_the_running_replications_share():
+    """With fractions of running replications the plain line's count has one decimal (and the
+    estimate: 1 replication's work in 12 s, 9 left)."""
+    tick, clock, out = _ticker(total=10, every=10.0)
+    with tick:
+        clock.t += 4
+        tick.partial(0, 0.5)
+        clock.t += 8
+        tick.partial(1, 0.5)
+        assert out.getvalue().splitlines()[1:] == [
+            "phase1: 1.0/10 replications, 12 s elapsed, about 108 s left"]
+
+
+def test_an_experiments_progress_record_ends_its_replications_fraction():
+    """Sweeps, improve and solve: fractions keyed (point, replication), forgotten when the
+    progress record of that replication comes."""
+    from linesim.experiments.sweep import Progress
+
+    tick, clock, _ = _ticker(total=4)
+    with tick:
+        clock.t += 10
+        tick.partial((1, 0), 0.5)
+        tick.partial((2, 0), 0.5)
+        tick(Progress(1, 4, 4, 0, 1, point=1, replication=0))
+        assert tick.fractions == {(2, 0): 0.5} and tick.finished() == pytest.approx(1.5)
