@@ -242,14 +242,17 @@ def span(seconds) -> str:
     return "—" if _missing(seconds) else span_text(float(seconds))
 
 
-def basis_notes(replications: int, horizon_s, warmup_s, what: str = "These figures") -> list[dict]:
+def basis_notes(replications: int, horizon_s, warmup_s, what: str = "These figures",
+                most: Optional[int] = None) -> list[dict]:
     """What the figures rest on, in words: the horizon and replications, "annualised from N
     days" for a horizon under a year, and a warning when fewer than 5 replications make the
-    interval wide."""
+    interval wide. ``most``: the largest count where points differ (an experiment run to a
+    precision), ``replications`` then the smallest."""
     warmup = "" if _missing(warmup_s) else (f", after a warm-up of {span(warmup_s)} of "
                                             "scheduled time")
-    notes = [{"text": f"{what} rest on {replications} replication"
-                      f"{'s' if replications != 1 else ''} of {span(horizon_s)} each{warmup}.",
+    count = (f"{replications} to {most} replications" if most is not None and most != replications
+             else f"{replications} replication{'s' if replications != 1 else ''}")
+    notes = [{"text": f"{what} rest on {count} of {span(horizon_s)} each{warmup}.",
               "warn": False}]
     if not _missing(horizon_s) and float(horizon_s) < YEAR * (1 - 1e-9):
         days = float(horizon_s) / DAY
@@ -768,8 +771,9 @@ def _sweep_page(folder: Path) -> Page:
     charts = figures(folder)
     if charts:
         sections.insert(1 if kind == "sweep" else 0, Section("charts", "Charts", figures=charts))
-    notes = basis_notes(reps, run.get("horizon"), run.get("warmup"),
-                        what="The figures of every point")
+    ran = _replications_per_point(points)
+    notes = basis_notes(ran[0] if ran else reps, run.get("horizon"), run.get("warmup"),
+                        what="The figures of every point", most=ran[1] if ran else None)
     if kind != "sweep" or len(points if points is not None else []) > 1:
         notes.append({"text": "Every point ran on the same random numbers (common random "
                               "numbers), so differences between points are paired and much "
@@ -794,6 +798,15 @@ def _sweep_page(folder: Path) -> Page:
     return Page(title=f"{name}: {'what buys the most' if kind == 'improve' else kind} report",
                 subtitle=_subtitle(manifest, units), question=question, verdict=verdict,
                 notes=notes, sections=sections, banner=banner)
+
+
+def _replications_per_point(points) -> Optional[tuple[int, int]]:
+    """The fewest and the most replications a point ran (points.csv), None if not recorded:
+    a sweep to a precision runs each point only as far as it needs."""
+    if points is None or "replications" not in points or not len(points):
+        return None
+    counts = points["replications"].dropna()
+    return (int(counts.min()), int(counts.max())) if len(counts) else None
 
 
 def _experiment_run(folder: Path, definition: dict, base: dict, manifest: dict) -> dict:

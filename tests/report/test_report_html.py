@@ -338,3 +338,18 @@ def test_committed_folders_render(name):
         pytest.skip(f"results/{name} is not in this checkout")
     page = Page(render(folder))
     assert page.problems == [] and page.all("img")
+
+
+def test_a_sweep_to_a_precision_says_how_many_replications_its_points_ran():
+    """The committed phase-2 sweep ran to a precision: its points ran different numbers of
+    replications (points.csv), and the report says the range, not the maximum allowed."""
+    import pandas as pd
+
+    folder = ROOT / "results" / "zhuojun-phase2-set-cycle"
+    if not folder.is_dir():
+        pytest.skip("results/zhuojun-phase2-set-cycle is not in this checkout")
+    counts = pd.read_csv(folder / "points.csv")["replications"]
+    lo, hi = int(counts.min()), int(counts.max())
+    assert lo < hi  # the case this test is about
+    text = render(folder)
+    assert f"rest on {lo} to {hi} replications of one year each" in text
