@@ -223,6 +223,14 @@ def _frozen_map(data: Optional[Mapping]) -> Optional[Mapping]:
     return None if data is None else MappingProxyType(dict(data))
 
 
+def _warning_text(w) -> str:
+    """A plausibility warning of summary.json (file, line, path, message) as one line."""
+    if not isinstance(w, Mapping):
+        return str(w)
+    where = ":".join(str(w[k]) for k in ("file", "line") if w.get(k) is not None)
+    return ": ".join(x for x in (where, str(w.get("path") or ""), str(w.get("message") or "")) if x)
+
+
 @dataclass(frozen=True)
 class Summary:
     """A run's answer, typed: what ``summary.json`` holds (``as_dict()`` gives that dict)."""
@@ -248,6 +256,9 @@ class Summary:
     scrapped_per_year: float
     annual_output_by_product: Optional[Mapping[str, float]]
     precision: Optional[PrecisionOutcome]
+    lost_per_year: float = 0.0  # arrivals turned away by a full queue (when_full: lose)
+    lost_share_of_arrivals: Optional[float] = None  # lost / offered, all arrival sources
+    warnings: tuple[str, ...] = ()  # plausibility warnings, "FILE:LINE: key.path: message"
     _data: Mapping = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
@@ -279,6 +290,9 @@ class Summary:
             scrapped_per_year=data["scrapped_per_year"],
             annual_output_by_product=_frozen_map(data.get("annual_output_by_product")),
             precision=PrecisionOutcome(**precision) if precision else None,
+            lost_per_year=(data.get("lost") or {}).get("per_year", 0.0),
+            lost_share_of_arrivals=(data.get("lost") or {}).get("share_of_arrivals"),
+            warnings=tuple(_warning_text(w) for w in data.get("warnings") or ()),
             _data=MappingProxyType(copy.deepcopy(dict(data))),
         )
 
@@ -484,6 +498,21 @@ def _preflight(scenario: Scenario, origin: _Origin, jobs: int, force: bool,
         _warn(f"{scenario.name}: {line}")
 
 
+def _plausibility(scenario: Scenario, origin: _Origin) -> list[dict]:
+    """``linesim run``'s plausibility warnings (``plausibility.check``), warned as RunWarning
+    and returned as summary.json keeps them (file, line, key path, message)."""
+    from .plausibility import check
+
+    where = origin.where or Source(origin.source, None, given=GIVEN)
+    found = []
+    for doubt in check(scenario, where.unitless):
+        problem = where.problem(doubt.loc, doubt.message)
+        _warn(str(problem))
+        found.append({"file": problem.file, "line": problem.line, "path": problem.path,
+                      "message": problem.message})
+    return found
+
+
 def _preparing(busy: bool) -> None:
     """Said on stderr when making the fast engine ready takes a while (the first run on a
     machine compiles it), as ``linesim run`` says it."""
@@ -520,12 +549,13 @@ def run(scenario: Union[Scenario, str, os.PathLike], replications: Optional[int]
     chosen = _with_options(scenario, options, overrides)
     origin = _origin(chosen)
     _preflight(chosen, origin, n_jobs, force)
+    plausible = _plausibility(chosen, origin)
     started, t0 = _now(), time.perf_counter()
     cap = capacity_check(chosen)
     ready = api.ready_engine(chosen, engines.choice(chosen), _preparing, origin.source)
     results = api.run_until_precise(engines.pinned(chosen, ready.engine), n_jobs,
                                     progress=progress, partial=partial)
-    summary = api.run_summary(chosen, results, cap, ready)
+    summary = api.run_summary(chosen, results, cap, ready, plausible)
     shown = {k.split(".", 1)[1]: v for k, v in options} | dict(_pairs(overrides))
     provenance = _Provenance(origin.source, _command("run", origin.source, shown), started,
                              _now(), time.perf_counter() - t0, n_jobs)

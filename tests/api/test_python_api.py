@@ -284,3 +284,21 @@ def test_sweep_of_a_changed_scenario_and_its_errors(scenario_file, tmp_path):
     with pytest.raises(linesim.ScenarioError, match="did you mean 'grid'"):
         linesim.sweep(sc, {"stations.发泡.servers": [1, 2]}, design="gird", folder=tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
+
+
+def test_run_keeps_the_plausibility_warnings_as_the_cli_does(tmp_path):
+    """A bare MTTR under a minute ("did you mean minutes?") is warned as a RunWarning at its
+    file, line and key, and kept in the summary (typed and as summary.json has it), as
+    `linesim run` keeps it; lost arrivals are typed too (none here)."""
+    path = tmp_path / "bare.yaml"
+    path.write_text("name: bare\nstations:\n"
+                    "  - {name: A, cycle_time: 40 s, failures: {mtbf: 2 h, mttr: 30}}\n"
+                    "  - {name: B, cycle_time: 38 s}\n"
+                    "run: {warmup: 1 h, horizon: 1 d, replications: 2, seed: 3}\n",
+                    encoding="utf-8")
+    with pytest.warns(linesim.RunWarning, match="mttr"):
+        r = linesim.run(path)
+    assert len(r.summary.warnings) == 1
+    assert r.summary.warnings[0].startswith(f"{path}:3: stations[0].failures.mttr")
+    assert r.summary.as_dict()["warnings"][0]["line"] == 3
+    assert r.summary.lost_per_year == 0.0 and r.summary.lost_share_of_arrivals is None
