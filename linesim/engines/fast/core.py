@@ -1978,6 +1978,14 @@ def resume_arrival(M, p):
 
 
 @njit(cache=True, _nrt=False, error_model="numpy")
+def _moving_pop(M, e):
+    """The part at the head of conveyor e's moving section leaves it (it reached the end)."""
+    h = M[U(A_E_MV_HEAD + e)] + 1
+    M[U(A_E_MV_HEAD + e)] = 0 if h == M[U(A_E_RING + e)] else h
+    M[U(A_E_MV_N + e)] -= 1
+
+
+@njit(cache=True, _nrt=False, error_model="numpy")
 def resume_conveyor(M, p):
     """model.Conveyor.run: move parts from the moving section to the end, one at a time."""
     F = M.view(np.float64)
@@ -1989,13 +1997,13 @@ def resume_conveyor(M, p):
             i = M[U(A_E_MV_OFF + e)] + M[U(A_E_MV_HEAD + e)]
             entry = F[U(M[O_MV_E] + i)]
             v = M[U(M[O_MV_V] + i)]
-            h = M[U(A_E_MV_HEAD + e)] + 1
-            M[U(A_E_MV_HEAD + e)] = 0 if h == M[U(A_E_RING + e)] else h
-            M[U(A_E_MV_N + e)] -= 1
             if _hand_to_waiting(M, e, entry, v):
+                # integrate while the part is still counted: it was on the conveyor until now
                 _conv_content(M, e, now, -1)
+                _moving_pop(M, e)
                 _place_freed(M, e, now)
             else:
+                _moving_pop(M, e)
                 _parts_push(M, e, entry, v)  # accumulates at the end (content unchanged)
         if M[U(A_E_MV_N + e)] == 0:
             new_wait(M, p)

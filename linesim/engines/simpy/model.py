@@ -271,12 +271,14 @@ class Conveyor(Buffer):
             arrive, part = moving[0]
             if arrive > env.now:
                 yield env.timeout(arrive - env.now)
-            moving.popleft()
             now = env.now
             if self._hand_to_waiting(part):
+                # integrate while the part is still counted: it was on the conveyor until now
                 self._content_change(now, -1)
+                moving.popleft()
                 self._place_freed(now)
             else:
+                moving.popleft()
                 self.parts.append(part)  # accumulates at the end (content unchanged)
 
 
