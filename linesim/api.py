@@ -593,6 +593,8 @@ def run_solve_command(base: Scenario, key: str, folder: Path, *, option: str, re
         with Store.read(folder) as store:
             return [store.results(first + j) for j in range(len(scenarios))]
 
+    # The arguments first (a target, a key that exists, a range): a refusal leaves no folder.
+    slv.arguments(base, key, lo=lo, hi=hi, integer=integer, tol=tol, max_evals=max_evals)
     # Opened once first: an earlier solve in the folder is refused unless --resume; every
     # evaluation then resumes what this one started.
     from .experiments import sweep as sw

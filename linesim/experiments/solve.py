@@ -227,21 +227,17 @@ def _check_monotone(evals: list[Evaluation], increasing: bool, key: str) -> None
                 "response)")
 
 
-def solve(base: Scenario, key: str, evaluate: Evaluate, *, lo: Optional[float] = None,
-          hi: Optional[float] = None, integer: Optional[bool] = None,
-          confidence: Optional[float] = None, target: Optional[float] = None,
-          tol: Optional[float] = None, max_evals: int = 30,
-          replications: Optional[int] = None) -> SolveResult:
-    """The value of ``key`` at which P(annual ≥ target) reaches ``confidence`` (defaults: the
-    scenario's target). ``evaluate(list[Scenario]) -> list[list[RunResult]]`` runs replications
-    0..n−1 of each scenario (n = ``replications`` or the scenario's run.replications). ``lo``,
-    ``hi``: the range searched (``default_bounds`` when not given; durations in seconds).
-    ``tol``: the bracket width at which a continuous search stops (default (hi − lo)/1000).
-    Raises SolveError with a message for the user."""
+def arguments(base: Scenario, key: str, *, lo: Optional[float] = None,
+              hi: Optional[float] = None, integer: Optional[bool] = None,
+              confidence: Optional[float] = None, target: Optional[float] = None,
+              tol: Optional[float] = None, max_evals: int = 30):
+    """``solve``'s arguments checked and completed from the scenario, before anything runs:
+    (target, confidence, key, lo, hi, tol, max_evals); SolveError with a message for the user
+    (``linesim solve`` calls it before it opens its folder, so a refusal leaves nothing)."""
     if target is None:
         if base.target is None:
             raise SolveError("solve needs a target: give the scenario a target: {annual_output: "
-                             "N, confidence: 0.9} or --target N")
+                             "N, confidence: 0.9} (or --set target.annual_output=N)")
         target = base.target.annual_output
     if confidence is None:
         confidence = base.target.confidence if base.target is not None else 0.9
@@ -264,6 +260,23 @@ def solve(base: Scenario, key: str, evaluate: Evaluate, *, lo: Optional[float] =
     if not tol > 0:
         raise SolveError(f"--tol {tol:g}: expected a width > 0")
     max_evals = max(3, int(max_evals))
+    return target, confidence, k, lo, hi, tol, max_evals
+
+
+def solve(base: Scenario, key: str, evaluate: Evaluate, *, lo: Optional[float] = None,
+          hi: Optional[float] = None, integer: Optional[bool] = None,
+          confidence: Optional[float] = None, target: Optional[float] = None,
+          tol: Optional[float] = None, max_evals: int = 30,
+          replications: Optional[int] = None) -> SolveResult:
+    """The value of ``key`` at which P(annual ≥ target) reaches ``confidence`` (defaults: the
+    scenario's target). ``evaluate(list[Scenario]) -> list[list[RunResult]]`` runs replications
+    0..n−1 of each scenario (n = ``replications`` or the scenario's run.replications). ``lo``,
+    ``hi``: the range searched (``default_bounds`` when not given; durations in seconds).
+    ``tol``: the bracket width at which a continuous search stops (default (hi − lo)/1000).
+    Raises SolveError with a message for the user."""
+    target, confidence, k, lo, hi, tol, max_evals = arguments(
+        base, key, lo=lo, hi=hi, integer=integer, confidence=confidence, target=target, tol=tol,
+        max_evals=max_evals)
     if replications is not None:
         base = base.with_run(replications=replications)
 

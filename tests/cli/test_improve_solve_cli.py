@@ -130,3 +130,19 @@ def test_solve_target_met_at_both_ends_is_exit_2(tmp_path):
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert "met at both ends" in p.stderr and "--lo/--hi" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    ([], "solve needs a target"),  # the scenario has no target
+    (["--lo", "20 s", "--hi", "10 s", "--set", "target.annual_output=400000"], "range"),
+])
+def test_solve_refused_before_anything_runs_leaves_no_folder(tmp_path, args, said):
+    """Arguments solve cannot use (no target, an empty range) are refused with exit 2 before
+    the experiment's folder is made: nothing is left behind (it used to leave a folder holding
+    only sweep.sqlite)."""
+    (tmp_path / "nt.yaml").write_text(DET.split("target:")[0], encoding="utf-8")
+    p = linesim("solve", "nt.yaml", "--target-key", "stations.B.cycle_time", *args,
+                "--jobs", "1", "--no-charts", "--out", tmp_path / "sol", cwd=tmp_path)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert said in p.stderr, p.stderr
+    assert not (tmp_path / "sol").exists()
