@@ -88,8 +88,8 @@ import pandas as pd  # noqa: E402
 
 from matplotlib import font_manager  # noqa: E402
 
-from scipy.special import stdtrit  # noqa: E402
 
+from .estimate import t_interval  # noqa: E402
 from .results import atomic_write  # noqa: E402
 from .units import DAY, format_duration, plural  # noqa: E402
 
@@ -316,17 +316,14 @@ def _height(rows: int, per_row: float = 0.32, extra: float = 1.6) -> float:
 
 
 def interval95(values: Sequence[float]) -> tuple[float, float, float]:
-    """(mean, low, high): the Student-t 95% interval of the mean, as ``estimate.t_interval``
-    computes it (NaN bounds below two values). Not imported from there: estimate loads the
-    simulation's result types, and charts draw from tables alone."""
+    """(mean, low, high): ``estimate.t_interval``, the Student-t 95% interval of the mean, as a
+    tuple (NaN bounds below two values, all NaN for none)."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         return float("nan"), float("nan"), float("nan")
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stdtrit(x.size - 1, 0.975)) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return mean, mean - half, mean + half
+    interval = t_interval(x)
+    low, high = interval["ci95"] or (float("nan"), float("nan"))
+    return interval["mean"], low, high
 
 
 # -- station tables --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ Stage: replicate (list[RunResult]) ─► **estimate** ─► summary (plain dic
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 from scipy.special import stdtr, stdtrit
@@ -26,10 +26,12 @@ from scipy.special import stdtr, stdtrit
 from . import __version__
 from .capacity import CapacityCheck
 from .scenario import Scenario
-from .simulate import RunResult
 from .states import STATE_NAMES
 from .streams import SCHEME_VERSION
 from .units import HOUR, YEAR, plural, probability_text, span_text
+
+if TYPE_CHECKING:  # type names only: charts use t_interval without loading the simulation
+    from .simulate import RunResult
 
 # Fewer replications than this: the verdict says the interval is wide (a t-interval on 2-4
 # replications is 1.6 to 6.4 times the width it has on 10).
